@@ -86,7 +86,10 @@ class Finding:
         text = f"{self.location}: {self.severity.value}: {self.message}"
         if self.location.sheet and self.location.cell():
             text = f"{self.location}: {self.severity.value}: {self.location.excel()}: {self.message}"
-        return f"{text} {self.hint}".rstrip()
+        if not self.hint:
+            return text
+        sep = " " if text.endswith((".", ";", ":")) else ". "
+        return f"{text}{sep}{self.hint}"
 
     @property
     def is_error(self) -> bool:
