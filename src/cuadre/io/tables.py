@@ -24,8 +24,9 @@ import pandas as pd
 
 from cuadre import parsing
 from cuadre.findings import Finding, Location, error, info
-from cuadre.io.atomic import write_atomic, write_bytes_atomic
-from cuadre.model.tables import PROVENANCE, Kind, TableSchema
+from cuadre.io.atomic import write_bytes_atomic
+from cuadre.model.convert import payments_from_bank_lines
+from cuadre.model.tables import BANK_LINES, PAYMENTS, PROVENANCE, Kind, TableSchema
 from cuadre.model.validate import RawTable, ReadOptions, coerce_table
 from cuadre.money import minor_to_text
 
@@ -73,6 +74,19 @@ def read_table(
         return _nothing(schema), findings
     table, more = coerce_table(raw, schema, options)
     return table, findings + more
+
+
+def read_payments(
+    path: str | Path, options: ReadOptions | None = None
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """Read payments, or bank lines (their money-in lines become payments)."""
+    table, findings = read_table(path, PAYMENTS, options)
+    missing = [f for f in findings if f.code == "MISSING_COLUMN"]
+    if missing and "line_id" in table.columns:
+        lines, line_findings = read_table(path, BANK_LINES, options)
+        if not any(f.code == "MISSING_COLUMN" for f in line_findings):
+            return payments_from_bank_lines(lines), line_findings
+    return table, findings
 
 
 def _nothing(schema: TableSchema) -> pd.DataFrame:
@@ -303,7 +317,6 @@ def write_table(df: pd.DataFrame, path: str | Path, schema: TableSchema | None =
         name = schema.sheet if schema else p.stem[:31]
         table = schema.name if schema else "table1"
         cols = [c for c in df.columns if c not in PROVENANCE]
-        write_atomic(p, lambda tmp: None)  # ensure folder exists and path is writable
         write_workbook(p, [SheetSpec(name=name, table_name=table, frame=df[cols], schema=schema)])
         return
     text = to_csv_frame(df, schema).to_csv(index=False, lineterminator="\n")

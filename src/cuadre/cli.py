@@ -1,0 +1,316 @@
+"""The ``cuadre`` command: the same close steps as the Excel add-in, on files.
+
+Thin: read tables (:mod:`cuadre.io.tables`), call one engine function, write tables,
+print findings as ``file:row:column: severity: message`` on stderr. Exit code 0 on
+success, 1 when an input has errors (nothing is written then), 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cuadre import __version__
+from cuadre.aging import DEFAULT_BUCKETS, aging_schema, parse_buckets
+from cuadre.findings import Finding, Severity, has_errors
+from cuadre.matching import MatchPolicy, match_payments
+from cuadre.model.tables import ALLOCATIONS, CUSTOMERS, OPEN_ITEMS
+from cuadre.model.validate import ReadOptions
+
+app = typer.Typer(
+    name="cuadre",
+    help="Accounts-receivable month-end close: cash application, aging and evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+MAX_PRINTED = 200
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"cuadre {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Cuadre: the AR month-end close, exact and traceable."""
+
+
+DecimalOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--decimal-separator",
+        help='"." or ","; by default detected per file from its amounts.',
+    ),
+]
+DateOrderOpt = Annotated[
+    str,
+    typer.Option("--date-order", help="dmy, mdy or auto (detected per file)."),
+]
+
+
+def _options(decimal: str | None, date_order: str) -> ReadOptions:
+    if decimal not in (None, ".", ","):
+        _usage(f'--decimal-separator must be "." or ","; yours is "{decimal}".')
+    if date_order not in ("auto", "dmy", "mdy"):
+        _usage(f'--date-order must be auto, dmy or mdy; yours is "{date_order}".')
+    return ReadOptions(decimal_separator=decimal, date_order=date_order)
+
+
+def _usage(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(2)
+
+
+def report(findings: list[Finding], *, quiet_info: bool = True) -> None:
+    """Print findings on stderr, errors first, at most ``MAX_PRINTED`` lines."""
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    shown = [f for f in findings if not (quiet_info and f.severity is Severity.INFO)]
+    shown.sort(key=lambda f: order[f.severity])
+    style = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
+    for f in shown[:MAX_PRINTED]:
+        err.print(str(f), style=style[f.severity], markup=False)
+    if len(shown) > MAX_PRINTED:
+        err.print(f"... and {len(shown) - MAX_PRINTED:,} more", style="dim")
+
+
+def _stop_on_errors(findings: list[Finding]) -> None:
+    if has_errors(findings):
+        report(findings)
+        n = sum(f.is_error for f in findings)
+        err.print(f"[bold red]{n:,} error(s) in the input; nothing was written.[/]")
+        raise typer.Exit(1)
+
+
+def _check_out(path: Path) -> None:
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        _usage(f'--out must end in .csv or .xlsx; yours is "{path}".')
+
+
+@app.command()
+def match(
+    open_items: Annotated[Path, typer.Option("--open-items", help="open_items .csv/.xlsx")],
+    payments: Annotated[
+        Path, typer.Option("--payments", help="payments or bank_lines .csv/.xlsx")
+    ],
+    out_path: Annotated[Path, typer.Option("--out", help="allocations .csv/.xlsx to write")],
+    customers: Annotated[
+        Path | None, typer.Option("--customers", help="customers .csv/.xlsx (optional)")
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option("--threshold", min=0, max=1, help="confidence for auto")
+    ] = 0.9,
+    tolerance: Annotated[
+        float, typer.Option("--tolerance-pct", min=0, max=100, help="short-payment tolerance %")
+    ] = 0.5,
+    decimal: DecimalOpt = None,
+    date_order: DateOrderOpt = "auto",
+) -> None:
+    """Apply payments to open items; write the allocations table."""
+    from cuadre.io.tables import read_payments, read_table, write_table
+
+    _check_out(out_path)
+    opts = _options(decimal, date_order)
+    oi, f1 = read_table(open_items, OPEN_ITEMS, opts)
+    pay, f2 = read_payments(payments, opts)
+    findings = f1 + f2
+    cust = None
+    if customers is not None:
+        cust, f3 = read_table(customers, CUSTOMERS, opts)
+        findings += f3
+    _stop_on_errors(findings)
+    policy = MatchPolicy(auto_threshold=threshold, tolerance_pct=tolerance)
+    started = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task("Matching payments", total=len(pay))
+        alloc, more = match_payments(
+            oi, pay, cust, policy, progress=lambda done: progress.update(task, completed=done)
+        )
+    findings += more
+    write_table(alloc, out_path, ALLOCATIONS)
+    report(findings)
+    _summary_matches(alloc, len(pay), time.perf_counter() - started, out_path)
+    if has_errors(more):
+        raise typer.Exit(1)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+def _summary_matches(alloc: object, n_payments: int, seconds: float, path: Path) -> None:
+    import pandas as pd
+
+    assert isinstance(alloc, pd.DataFrame)
+    first = alloc.drop_duplicates("payment_id")
+    counts = first["status"].value_counts()
+    table = Table(title=f"{n_payments:,} payments matched in {seconds:.1f} s -> {path}")
+    table.add_column("status")
+    table.add_column("payments", justify="right")
+    table.add_column("share", justify="right")
+    for status in ("auto", "suggested", "on_account", "unmatched"):
+        n = int(counts.get(status, 0))
+        share = f"{n / n_payments:.1%}" if n_payments else "-"
+        table.add_row(status, f"{n:,}", share)
+    out.print(table)
+
+
+@app.command()
+def aging(
+    open_items: Annotated[Path, typer.Option("--open-items", help="open_items .csv/.xlsx")],
+    as_of: Annotated[str, typer.Option("--as-of", help="aging date, YYYY-MM-DD")],
+    out_path: Annotated[Path, typer.Option("--out", help="aging .csv/.xlsx to write")],
+    buckets: Annotated[
+        str, typer.Option("--buckets", help="bucket limits in days, e.g. 30,60,90,120")
+    ] = ",".join(str(b) for b in DEFAULT_BUCKETS),
+    customers: Annotated[
+        Path | None, typer.Option("--customers", help="customers (payment terms, names)")
+    ] = None,
+    decimal: DecimalOpt = None,
+    date_order: DateOrderOpt = "auto",
+) -> None:
+    """Age open items by days past due; write one row per customer and currency."""
+    from cuadre.aging import age_receivables
+    from cuadre.io.tables import read_table, write_table
+
+    _check_out(out_path)
+    try:
+        limits = parse_buckets(buckets)
+    except ValueError as exc:
+        _usage(str(exc))
+        return
+    date = _parse_date(as_of)
+    opts = _options(decimal, date_order)
+    oi, findings = read_table(open_items, OPEN_ITEMS, opts)
+    cust = None
+    if customers is not None:
+        cust, f3 = read_table(customers, CUSTOMERS, opts)
+        findings += f3
+    _stop_on_errors(findings)
+    table, more = age_receivables(oi, date, limits, cust)
+    write_table(table, out_path, aging_schema(limits))
+    report(findings + more)
+    out.print(f"{len(table):,} aging rows as of {date:%Y-%m-%d} -> {out_path}")
+    if has_errors(more):
+        raise typer.Exit(1)
+
+
+def _parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        _usage(f'--as-of must be a date as YYYY-MM-DD, such as 2026-10-31; yours is "{text}".')
+        raise  # unreachable: _usage exits
+
+
+@app.command()
+def demo(
+    out_path: Annotated[
+        Path, typer.Option("--out", help="the close workbook to write")
+    ] = Path("cuadre-demo.xlsx"),
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="where to write the sample input files (CSV)"),
+    ] = None,
+    customers: Annotated[int, typer.Option("--customers", min=5, help="sample size")] = 300,
+    seed: Annotated[int, typer.Option("--seed", help="random seed of the sample")] = 2026,
+) -> None:
+    """Build a complete close workbook from bundled sample data."""
+    from cuadre.workbook.close_book import run_demo
+
+    if out_path.suffix.lower() != ".xlsx":
+        _usage(f'--out must be an .xlsx file; yours is "{out_path}".')
+    data = data_dir or out_path.with_name(out_path.stem + "-data")
+    started = time.perf_counter()
+    with err.status("Building the demo close..."):
+        result, findings = run_demo(out_path, data, seed=seed, n_customers=customers)
+    report(findings)
+    _summary_matches(
+        result.allocations, len(result.payments), time.perf_counter() - started, out_path
+    )
+    out.print(f"Sample inputs in {data}/ ; open {out_path} in Excel.")
+
+
+@app.command()
+def close(
+    open_items: Annotated[Path, typer.Option("--open-items", help="open_items .csv/.xlsx")],
+    payments: Annotated[Path, typer.Option("--payments", help="payments or bank_lines")],
+    as_of: Annotated[str, typer.Option("--as-of", help="period end, YYYY-MM-DD")],
+    out_path: Annotated[Path, typer.Option("--out", help="close workbook .xlsx to write")],
+    customers: Annotated[Path | None, typer.Option("--customers")] = None,
+    trial_balance: Annotated[
+        Path | None, typer.Option("--trial-balance", help="GL balances for the tie-out")
+    ] = None,
+    buckets: Annotated[str, typer.Option("--buckets")] = "30,60,90,120",
+    threshold: Annotated[float, typer.Option("--threshold", min=0, max=1)] = 0.9,
+    decimal: DecimalOpt = None,
+    date_order: DateOrderOpt = "auto",
+) -> None:
+    """Run the whole close (match, unapplied, aging, controls) into one workbook."""
+    from cuadre.workbook.close_book import CloseFiles, run_close_files
+
+    if out_path.suffix.lower() != ".xlsx":
+        _usage(f'--out must be an .xlsx file; yours is "{out_path}".')
+    try:
+        limits = parse_buckets(buckets)
+    except ValueError as exc:
+        _usage(str(exc))
+        return
+    files = CloseFiles(open_items, payments, customers, trial_balance)
+    result, findings = run_close_files(
+        files,
+        out_path,
+        as_of=_parse_date(as_of),
+        buckets=limits,
+        policy=MatchPolicy(auto_threshold=threshold),
+        options=_options(decimal, date_order),
+    )
+    if result is None:
+        _stop_on_errors(findings)
+        return
+    report(findings)
+    out.print(f"Close workbook written to {out_path}")
+
+
+@app.command()
+def template(
+    out_path: Annotated[
+        Path, typer.Option("--out", help="where to write the empty close workbook")
+    ] = Path("Cuadre Close.xlsx"),
+) -> None:
+    """Write the empty month-end close workbook (the one in workbooks/)."""
+    from cuadre.workbook.template import build_template
+
+    build_template(out_path)
+    out.print(f"Template written to {out_path}")
+
+
+def run() -> None:  # pragma: no cover - console entry for python -m
+    app(prog_name="cuadre")
+    sys.exit(0)

@@ -1,0 +1,65 @@
+"""Text normalisation shared by matching and the worksheet functions.
+
+Bank files shout (``DISTRIBUIDORA NANDU SA DE CV``), drop accents, abbreviate legal
+forms and cut names at 35 characters (SWIFT field width). ERPs hold
+``Distribuidora Ñandú, S.A. de C.V.``. ``normalize_name`` brings both to
+``DISTRIBUIDORA NANDU``. Legal suffixes are reference data in ``data/legal_forms.txt``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+_NON_ALNUM = re.compile(r"[^A-Z0-9]+")
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=1)
+def legal_forms() -> tuple[str, ...]:
+    """Legal-form suffixes, normalised, longest first (``S DE RL DE CV`` before ``CV``)."""
+    text = resources.files("cuadre.data").joinpath("legal_forms.txt").read_text("utf-8")
+    forms = set()
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            forms.add(" ".join(_NON_ALNUM.sub(" ", strip_accents(line).upper()).split()))
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def normalize_name(name: str) -> str:
+    """Company name -> upper case, no accents, no punctuation, no legal form."""
+    text = " ".join(_NON_ALNUM.sub(" ", strip_accents(name).upper()).split())
+    changed = True
+    while changed and text:
+        changed = False
+        for form in legal_forms():
+            if text == form:
+                break
+            if text.endswith(" " + form):
+                text = text[: -len(form) - 1].rstrip()
+                changed = True
+                break
+    return text
+
+
+def compact(text: str) -> str:
+    """Upper-case letters and digits only: ``"fa-104 233"`` -> ``"FA104233"``."""
+    return _NON_ALNUM.sub("", strip_accents(text).upper())
+
+
+def numeric_core(text: str) -> str:
+    """The last run of digits without leading zeros: ``"FA-0104233"`` -> ``"104233"``."""
+    runs = re.findall(r"\d+", text)
+    return runs[-1].lstrip("0") if runs else ""
+
+
+def split_list(text: str) -> list[str]:
+    """A ``;``-separated cell (bank accounts, aliases) -> its stripped parts."""
+    return [p.strip() for p in str(text or "").split(";") if p.strip()]

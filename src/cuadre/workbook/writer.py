@@ -1,0 +1,848 @@
+"""Formatted workbooks: engine tables written as Excel tables an accountant can read.
+
+Each sheet has the same shape: a title, one line saying what the sheet is and what to do
+with it, a block of control figures (label in column A, value in B, currency in C; check
+rows show a green ``OK`` or a red ``DIFFERENCE``), free notes, one blank row and then an
+Excel table (ListObject) named after the contract table (``allocations``, ``aging``...)
+so that formulas, Power Query and the ribbon scripts can address it by name.
+
+Number formats follow the column's :class:`~cuadre.model.tables.Kind`. Money leaves the
+engine as integer minor units and is converted here, once, to the double Excel stores
+(:func:`cuadre.money.minor_to_float`), each row formatted with its currency's decimals
+(MXN 2, JPY 0, KWD 3). Totals rows use ``SUBTOTAL(109, ...)`` so that a filtered table
+(one currency, one customer) totals only what is visible.
+
+Text is hostile until proven otherwise: every text cell is written with
+``write_string``, never ``write``, so a payer name such as ``=HYPERLINK(...)`` or a
+remittance starting with ``+``, ``-`` or ``@`` stays a literal string and is never
+evaluated (OWASP "CSV/formula injection"). Live formulas only come from the code, through
+``ControlRow.formula``, with the value computed in Python cached beside them so that
+readers without a calculation engine (openpyxl ``data_only=True``, previews, the
+``cuadre`` command line) see the same figures as Excel.
+
+The file is written atomically (:func:`cuadre.io.atomic.write_atomic`): a failure leaves
+an existing workbook untouched. ``constant_memory`` is not used because xlsxwriter does
+not support tables in that mode; speed comes from writing column by column with
+vectorised conversions (about 100,000 rows x 12 columns in a few seconds).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+import xlsxwriter.worksheet as _xlsx_worksheet
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
+
+from cuadre.io.atomic import write_atomic
+from cuadre.money import UnknownCurrencyError, exponent, exponents_for, minor_to_float
+from cuadre.model.tables import Kind, TableSchema
+
+__all__ = [
+    "DATE_FORMAT",
+    "TEXT_FORMAT",
+    "ControlRow",
+    "SheetSpec",
+    "money_format",
+    "write_workbook",
+]
+
+DATE_FORMAT = "yyyy-mm-dd"
+TEXT_FORMAT = "@"
+INT_FORMAT = "0"
+RATIO_FORMAT = "0.00"
+TABLE_STYLE = "Table Style Medium 2"
+DEFAULT_EXPONENT = 2
+"""Decimals used for money when a row's currency is unknown or the frame has none."""
+
+TAB_COLOURS = {"input": "#2F75B5", "output": "#548235", "info": "#7F7F7F"}
+SHEET_KINDS = frozenset(TAB_COLOURS)
+
+MIN_WIDTH = 6.0
+MAX_WIDTH = 60.0
+LABEL_MAX_WIDTH = 45.0
+
+_EXCEL_MAX_ROWS = 1_048_576
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+# Excel's serial numbers count 1900-02-29, which never existed; from 1900-03-01 on, a
+# serial is the day count since 1899-12-30. Earlier dates are written as ISO text.
+_FIRST_SAFE_DATE = pd.Timestamp("1900-03-01")
+_DATE_TYPES = (dt.date, np.datetime64)
+
+_PROPERTY_KEYS = frozenset(
+    {
+        "title",
+        "subject",
+        "author",
+        "manager",
+        "company",
+        "category",
+        "keywords",
+        "comments",
+        "status",
+        "hyperlink_base",
+        "created",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ControlRow:
+    """One control figure above a table: a label and its value (optionally live)."""
+
+    label: str
+    value: object
+    formula: str | None = None
+    currency: str | None = None
+    check: bool = False
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """One sheet: title, subtitle, controls, notes and the table itself."""
+
+    name: str
+    table_name: str
+    frame: pd.DataFrame
+    schema: TableSchema | None = None
+    title: str = ""
+    subtitle: str = ""
+    kind: str = "output"
+    totals: tuple[str, ...] = ()
+    controls: tuple[ControlRow, ...] = ()
+    column_widths: dict[str, float] | None = None
+    notes: tuple[str, ...] = ()
+
+
+def money_format(exp: int) -> str:
+    """Excel number format for money with ``exp`` decimals, negatives in red."""
+    body = "#,##0" if exp <= 0 else "#,##0." + "0" * exp
+    return f"{body};[Red]-{body}"
+
+
+def _currency_exponent(currency: str | None) -> int:
+    if not currency:
+        return DEFAULT_EXPONENT
+    try:
+        return exponent(currency)
+    except UnknownCurrencyError:
+        return DEFAULT_EXPONENT
+
+
+class _Formats:
+    """Workbook formats, created once each and shared by every sheet."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self._workbook = workbook
+        self._cache: dict[tuple[tuple[str, Any], ...], Format] = {}
+
+    def get(self, **props: Any) -> Format:
+        key = tuple(sorted(props.items()))
+        fmt = self._cache.get(key)
+        if fmt is None:
+            fmt = self._workbook.add_format(props)
+            self._cache[key] = fmt
+        return fmt
+
+    def money(self, exp: int) -> Format:
+        return self.get(num_format=money_format(exp))
+
+    @property
+    def text(self) -> Format:
+        return self.get(num_format=TEXT_FORMAT)
+
+    @property
+    def date(self) -> Format:
+        return self.get(num_format=DATE_FORMAT)
+
+    @property
+    def title(self) -> Format:
+        return self.get(bold=True, font_size=14)
+
+    @property
+    def subtitle(self) -> Format:
+        return self.get(italic=True, font_color="#595959")
+
+    @property
+    def label(self) -> Format:
+        return self.get(num_format=TEXT_FORMAT)
+
+    @property
+    def note(self) -> Format:
+        return self.get(italic=True, font_color="#595959", num_format=TEXT_FORMAT)
+
+    @property
+    def ok(self) -> Format:
+        return self.get(bold=True, font_color="#006100", bg_color="#C6EFCE")
+
+    @property
+    def difference(self) -> Format:
+        return self.get(bold=True, font_color="#9C0006", bg_color="#FFC7CE")
+
+    def for_kind(self, kind: Kind | None) -> Format | None:
+        """The column-level format: what a row typed or pasted into the table gets."""
+        if kind is Kind.MONEY:
+            return self.money(DEFAULT_EXPONENT)
+        if kind is Kind.DATE:
+            return self.date
+        if kind is Kind.INT:
+            return self.get(num_format=INT_FORMAT)
+        if kind is Kind.RATIO:
+            return self.get(num_format=RATIO_FORMAT)
+        if kind in (Kind.TEXT, Kind.ENUM, Kind.CURRENCY):
+            return self.text
+        return None
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, np.generic):
+        return bool(pd.isna(value))
+    return False
+
+
+def _to_text(value: object) -> str:
+    """Text for a non-string value found in a text column (``7`` not ``7.0``)."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, pd.Timestamp | dt.datetime) and value == value.replace(
+        hour=0, minute=0, second=0, microsecond=0
+    ):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _date_serial(value: object) -> float | None:
+    """Excel serial number of a date, or ``None`` when Excel cannot hold it as a date."""
+    ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    if ts < _FIRST_SAFE_DATE or ts.year > 9999:
+        return None
+    return float((ts - _EXCEL_EPOCH) / pd.Timedelta(days=1))
+
+
+def _write_value(ws: Worksheet, row: int, col: int, value: object, fmts: _Formats) -> None:
+    """Write one value of unknown type: text stays text, numbers stay numbers."""
+    if _is_missing(value):
+        return
+    if isinstance(value, str):
+        if value:
+            ws.write_string(row, col, value, fmts.text)
+    elif isinstance(value, bool | np.bool_):
+        ws.write_boolean(row, col, bool(value))
+    elif isinstance(value, int | np.integer):
+        ws.write_number(row, col, int(value))
+    elif isinstance(value, float | np.floating | Decimal):
+        number = float(value)
+        if math.isfinite(number):
+            ws.write_number(row, col, number)
+        else:
+            ws.write_string(row, col, str(value), fmts.text)
+    elif isinstance(value, _DATE_TYPES):
+        serial = _date_serial(value)
+        if serial is None:
+            ws.write_string(row, col, _to_text(value), fmts.text)
+        else:
+            ws.write_number(row, col, serial, fmts.date)
+    else:
+        ws.write_string(row, col, _to_text(value), fmts.text)
+
+
+def _write_mixed(
+    ws: Worksheet, first_row: int, col: int, values: pd.Series, fmts: _Formats
+) -> None:
+    for i, value in enumerate(values.tolist()):
+        _write_value(ws, first_row + i, col, value, fmts)
+
+
+def _write_text(ws: Worksheet, first_row: int, col: int, values: pd.Series, fmt: Format) -> None:
+    """Write a text column with ``write_string`` (never evaluated); empty cells stay empty."""
+    rows: list[int]
+    texts: list[str]
+    if isinstance(values.dtype, pd.StringDtype):
+        present = (values.notna() & (values != "")).to_numpy(dtype=bool)
+        rows = np.flatnonzero(present).tolist()
+        texts = values[present].tolist()
+    else:
+        rows = []
+        texts = []
+        for i, value in enumerate(values.tolist()):
+            if value.__class__ is str:
+                if value:
+                    rows.append(i)
+                    texts.append(value)
+            elif not _is_missing(value):
+                rows.append(i)
+                texts.append(_to_text(value))
+    if isinstance(ws, _FastWorksheet):
+        ws.put_strings(first_row, col, rows, texts, fmt)
+    else:
+        write = ws.write_string
+        for i, text in zip(rows, texts, strict=True):
+            write(first_row + i, col, text, fmt)
+
+
+def _write_numbers(
+    ws: Worksheet,
+    first_row: int,
+    col: int,
+    numbers: np.ndarray,
+    fmt: Format | None,
+    rows: np.ndarray | None = None,
+) -> None:
+    """Write the finite entries of ``numbers`` (float64); NaN cells stay empty."""
+    if rows is None:
+        rows = np.flatnonzero(np.isfinite(numbers))
+    if isinstance(ws, _FastWorksheet):
+        ws.put_numbers(first_row, col, rows.tolist(), numbers[rows].tolist(), fmt)
+        return
+    write = ws.write_number
+    for i, number in zip(rows.tolist(), numbers[rows].tolist(), strict=True):
+        write(first_row + i, col, number, fmt)
+
+
+class _FastWorksheet(Worksheet):
+    """A worksheet that stores and serialises plain cells in bulk.
+
+    xlsxwriter spends most of a large write in per-cell bookkeeping (argument
+    conversion, bounds checks) and in building the XML of each cell through generic
+    attribute lists. Table data is plain: strings and numbers with a format. This class
+    stores such columns directly in xlsxwriter's cell table, with one bounds check per
+    column, and writes their ``<c>`` elements with one formatted string each; everything
+    else goes through xlsxwriter unchanged. It relies on xlsxwriter's cell tuples
+    (stable since 1.0); when they are missing the writer falls back to the public API.
+    """
+
+    def put_strings(
+        self, first_row: int, col: int, rows: list[int], texts: list[str], fmt: Format
+    ) -> None:
+        if not rows:
+            return
+        self._check_dimensions(first_row + rows[0], col)
+        self._check_dimensions(first_row + rows[-1], col)
+        table = self.table
+        index = self.str_table._get_shared_string_index
+        half = self.xls_strmax // 2
+        cell = _STRING_CELL
+        long_texts = []
+        for i, text in zip(rows, texts, strict=True):
+            if len(text) > half:
+                long_texts.append((i, text))
+            else:
+                table[first_row + i][col] = cell(index(text), fmt)
+        for i, text in long_texts:
+            self._write_string(first_row + i, col, text, fmt)  # truncates at 32,767
+
+    def put_numbers(
+        self, first_row: int, col: int, rows: list[int], numbers: list[float], fmt: Format | None
+    ) -> None:
+        if not rows:
+            return
+        self._check_dimensions(first_row + rows[0], col)
+        self._check_dimensions(first_row + rows[-1], col)
+        table = self.table
+        cell = _NUMBER_CELL
+        for i, number in zip(rows, numbers, strict=True):
+            table[first_row + i][col] = cell(number, fmt)
+
+    def _calculate_spans(self) -> None:
+        # Row spans are an optional hint (xlsxwriter omits them in constant_memory
+        # mode too); computing them walks every cell once more.
+        self.row_spans = {}
+
+    def _write_rows(self) -> None:
+        # Same output as Worksheet._write_rows, minus spans, with the plain cells of a
+        # plain row (no height, format or outline) serialised in one write.
+        table = self.table
+        row_info = self.row_info
+        comments = self.comments
+        write = self.fh.write
+        string_cell = _STRING_CELL
+        number_cell = _NUMBER_CELL
+        plain_rows = (
+            self.excel_version != 2010 and self.default_row_height == self.original_row_height
+        )
+        names = [xl_col_to_name(c) for c in range(self.dim_colmax + 1)]
+        # '<c r="B' + row + '" s="7" t="s"><v>' per (column, format, type), built once.
+        heads: dict[tuple[int, Format, bool], tuple[str, str]] = {}
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table.get(row_num)
+            if not cells:
+                if row_num in comments or row_num in row_info:
+                    self._write_empty_row(row_num, None, row_info.get(row_num))
+                continue
+            if plain_rows and row_num not in row_info:
+                parts = [f'<row r="{row_num + 1}">']
+            else:
+                self._write_row(row_num, None, row_info.get(row_num))
+                parts = []
+            number = str(row_num + 1)
+            for col_num in sorted(cells):
+                cell = cells[col_num]
+                kind = cell.__class__
+                fmt = cell.format
+                if fmt is not None and (kind is string_cell or kind is number_cell):
+                    is_string = kind is string_cell
+                    head = heads.get((col_num, fmt, is_string))
+                    if head is None:
+                        xf = fmt._get_xf_index()
+                        tag = ' t="s"' if is_string else ""
+                        head = (f'<c r="{names[col_num]}', f'" s="{xf}"{tag}><v>')
+                        heads[(col_num, fmt, is_string)] = head
+                    if is_string:
+                        value = str(cell.string)
+                    else:
+                        value = f"{cell.number:.16G}"
+                    parts.append(f"{head[0]}{number}{head[1]}{value}</v></c>")
+                else:
+                    write("".join(parts))
+                    parts.clear()
+                    self._write_cell(row_num, col_num, cell)
+            parts.append("</row>")
+            write("".join(parts))
+        table.clear()
+
+
+_STRING_CELL: Any = getattr(_xlsx_worksheet, "CellStringTuple", None)
+_NUMBER_CELL: Any = getattr(_xlsx_worksheet, "CellNumberTuple", None)
+FAST_CELLS = _STRING_CELL is not None and _NUMBER_CELL is not None
+"""Whether the bulk cell path is available (else every cell goes through the public API)."""
+
+
+@lru_cache(maxsize=None)
+def _column_name(col: int) -> str:
+    return xl_col_to_name(col)
+
+
+def _numeric(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Float values of a column and the mask of non-missing cells that are not numbers."""
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return np.full(len(series), np.nan), series.notna().to_numpy()
+    numbers = pd.to_numeric(series, errors="coerce")
+    floats = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    rejected = (series.notna() & numbers.isna()).to_numpy(dtype=bool)
+    return floats, rejected
+
+
+def _currencies(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column in frame.columns:
+        return frame[column].astype(object).where(frame[column].notna(), "").astype(str)
+    return pd.Series([""] * len(frame), index=frame.index, dtype=object)
+
+
+def _money_parts(
+    frame: pd.DataFrame, name: str, currency_column: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Series]:
+    """Floats to write, each row's exponent, the non-numeric mask and the integer units."""
+    series = frame[name]
+    units = pd.to_numeric(series, errors="coerce")
+    rejected = (series.notna() & units.isna()).to_numpy(dtype=bool)
+    currencies = _currencies(frame, currency_column)
+    floats = minor_to_float(units, currencies).to_numpy(dtype=np.float64, na_value=np.nan)
+    exps = exponents_for(currencies).fillna(DEFAULT_EXPONENT).to_numpy(dtype=np.int64)
+    return floats, exps, rejected, units
+
+
+def _money_total(units: pd.Series, exps: np.ndarray) -> float:
+    """Exact sum of minor units of mixed exponents, as the double Excel would show."""
+    total = Decimal(0)
+    valid = units.notna().to_numpy()
+    for exp in np.unique(exps[valid]).tolist():
+        part = units[valid & (exps == exp)]
+        total += Decimal(int(part.astype("Int64").sum())).scaleb(-int(exp))
+    return float(total)
+
+
+def _text_width(series: pd.Series) -> float:
+    if series.empty:
+        return 0.0
+    if isinstance(series.dtype, pd.StringDtype):
+        longest = series.str.len().max()
+        return 0.0 if pd.isna(longest) else float(longest)
+    lengths = series.map(lambda v: 0 if _is_missing(v) else len(_to_text(v)))
+    return float(lengths.max())
+
+
+def _number_width(numbers: np.ndarray, decimals: int, thousands: bool) -> float:
+    finite = numbers[np.isfinite(numbers)]
+    if finite.size == 0:
+        return 0.0
+    widest = float(np.max(np.abs(finite)))
+    text = f"{widest:,.{decimals}f}" if thousands else f"{widest:.{decimals}f}"
+    return float(len(text) + (1 if (finite < 0).any() else 0))
+
+
+# --------------------------------------------------------------------------- columns
+
+
+@dataclass
+class _Column:
+    name: str
+    kind: Kind | None
+    column_format: Format | None
+    width: float
+    total_format: Format | None
+    total_value: float
+
+
+def _kind_of(schema: TableSchema | None, name: str) -> Kind | None:
+    if schema is None:
+        return None
+    try:
+        return schema.column(name).kind
+    except KeyError:
+        return None
+
+
+def _write_column(
+    ws: Worksheet,
+    frame: pd.DataFrame,
+    name: str,
+    col: int,
+    first_row: int,
+    schema: TableSchema | None,
+    fmts: _Formats,
+) -> _Column:
+    """Write one data column; return what the table and the layout need to know."""
+    series = frame[name]
+    kind = _kind_of(schema, name)
+    width = 0.0
+    total_value = 0.0
+    total_format: Format | None = None
+    column_format = fmts.for_kind(kind)
+
+    if kind is Kind.MONEY:
+        currency_column = schema.column(name).currency_column if schema else "currency"
+        floats, exps, rejected, units = _money_parts(frame, name, currency_column)
+        finite = np.isfinite(floats)
+        for exp in np.unique(exps[finite]).tolist():
+            rows = np.flatnonzero(finite & (exps == exp))
+            _write_numbers(ws, first_row, col, floats, fmts.money(int(exp)), rows)
+            width = max(width, _number_width(floats[rows], max(int(exp), 0), thousands=True))
+        if rejected.any():
+            _write_mixed(ws, first_row, col, series.where(rejected), fmts)
+            width = max(width, _text_width(series[rejected]))
+        total_value = _money_total(units, exps)
+        total_format = fmts.money(DEFAULT_EXPONENT)
+    elif kind is Kind.DATE or (kind is None and pd.api.types.is_datetime64_any_dtype(series)):
+        if pd.api.types.is_datetime64_any_dtype(series):
+            stamps = series.dt.tz_localize(None) if series.dt.tz is not None else series
+            serials = ((stamps - _EXCEL_EPOCH) / pd.Timedelta(days=1)).to_numpy(
+                dtype=np.float64, na_value=np.nan, copy=True
+            )
+            early = (
+                stamps.notna() & ((stamps < _FIRST_SAFE_DATE) | (stamps.dt.year > 9999))
+            ).to_numpy(dtype=bool)
+            serials[early] = np.nan
+            _write_numbers(ws, first_row, col, serials, fmts.date)
+            if early.any():
+                _write_text(ws, first_row, col, stamps.where(early).astype(object), fmts.text)
+            width = 10.0
+        else:
+            _write_mixed(ws, first_row, col, series, fmts)
+            width = _text_width(series)
+        column_format = fmts.date
+    elif kind in (Kind.INT, Kind.RATIO) or (
+        kind is None
+        and pd.api.types.is_numeric_dtype(series.dtype)
+        and not pd.api.types.is_bool_dtype(series.dtype)
+    ):
+        floats, rejected = _numeric(series)
+        fmt = column_format if kind is not None else None
+        _write_numbers(ws, first_row, col, floats, fmt)
+        decimals = 2 if kind is Kind.RATIO else 0
+        if kind is None and not np.all(np.mod(floats[np.isfinite(floats)], 1) == 0):
+            decimals = 4
+        width = _number_width(floats, decimals, thousands=False)
+        if rejected.any():
+            _write_mixed(ws, first_row, col, series.where(rejected), fmts)
+            width = max(width, _text_width(series[rejected]))
+        finite = floats[np.isfinite(floats)]
+        total_value = float(finite.sum()) if finite.size else 0.0
+        total_format = fmt
+    elif kind in (Kind.TEXT, Kind.ENUM, Kind.CURRENCY):
+        _write_text(ws, first_row, col, series, fmts.text)
+        width = _text_width(series)
+    else:
+        # Not in the schema: text stays text, numbers stay numbers.
+        if isinstance(series.dtype, pd.StringDtype):
+            _write_text(ws, first_row, col, series, fmts.text)
+        else:
+            _write_mixed(ws, first_row, col, series, fmts)
+        width = _text_width(series)
+
+    return _Column(str(name), kind, column_format, width, total_format, total_value)
+
+
+def _fit(header: str, content: float) -> float:
+    # +3 leaves room for the table's filter button next to the header.
+    return float(min(max(len(header) + 3.0, content + 2.0, MIN_WIDTH), MAX_WIDTH))
+
+
+# --------------------------------------------------------------------------- sheets
+
+
+def _write_control(ws: Worksheet, row: int, control: ControlRow, fmts: _Formats) -> float:
+    """Write one control row; return the width its value needs."""
+    ws.write_string(row, 0, control.label, fmts.label)
+    value = control.value
+    formula = control.formula
+    cell = xl_rowcol_to_cell(row, 1)
+
+    if control.check:
+        if isinstance(value, bool | np.bool_):
+            text = "OK" if value else "DIFFERENCE"
+        else:
+            text = "" if _is_missing(value) else str(value)
+        fmt = fmts.ok if text == "OK" else fmts.difference
+        if formula:
+            ws.write_formula(row, 1, formula, fmt, text)
+            # The cached value is Python's; after a recalculation Excel's own result
+            # must still show green or red.
+            ws.conditional_format(
+                cell,
+                {"type": "cell", "criteria": "==", "value": '"OK"', "format": fmts.ok},
+            )
+            ws.conditional_format(
+                cell,
+                {
+                    "type": "cell",
+                    "criteria": "!=",
+                    "value": '"OK"',
+                    "format": fmts.difference,
+                },
+            )
+        else:
+            ws.write_string(row, 1, text, fmt)
+        return float(len(text))
+
+    number: float | None = None
+    fmt: Format | None = None
+    if control.currency is not None and not isinstance(value, bool) and not _is_missing(value):
+        exp = _currency_exponent(control.currency)
+        if isinstance(value, int | np.integer):
+            number = float(Decimal(int(value)).scaleb(-exp))
+        elif isinstance(value, float | np.floating | Decimal):
+            number = float(value)
+        fmt = fmts.money(exp)
+        ws.write_string(row, 2, control.currency, fmts.text)
+        if number is not None:
+            width = len(f"{abs(number):,.{max(exp, 0)}f}") + (1 if number < 0 else 0)
+            if formula:
+                ws.write_formula(row, 1, formula, fmt, number)
+            else:
+                ws.write_number(row, 1, number, fmt)
+            return float(width)
+
+    if formula:
+        cached: object
+        if _is_missing(value):
+            cached = ""
+        elif isinstance(value, bool | np.bool_):
+            cached = bool(value)
+        elif isinstance(value, int | float | Decimal | np.integer | np.floating):
+            cached = float(value)
+        elif isinstance(value, _DATE_TYPES):
+            serial = _date_serial(value)
+            cached = serial if serial is not None else _to_text(value)
+            fmt = fmts.date if serial is not None else None
+        else:
+            cached = str(value)
+        ws.write_formula(row, 1, formula, fmt, cached)
+    else:
+        _write_value(ws, row, 1, value, fmts)
+    return 0.0 if _is_missing(value) else float(len(_to_text(value)))
+
+
+def _check_spec(spec: SheetSpec) -> None:
+    if spec.kind not in SHEET_KINDS:
+        raise ValueError(
+            f"sheet {spec.name!r}: kind must be one of {sorted(SHEET_KINDS)}, got {spec.kind!r}"
+        )
+    if len(spec.frame.columns) == 0:
+        raise ValueError(f"sheet {spec.name!r}: the frame has no columns")
+    headers = [str(c) for c in spec.frame.columns]
+    lowered = [h.lower() for h in headers]
+    duplicates = sorted({h for h in headers if lowered.count(h.lower()) > 1})
+    if duplicates:
+        raise ValueError(
+            f"sheet {spec.name!r}: Excel table column names must be unique "
+            f"(ignoring case); repeated: {duplicates}"
+        )
+    missing = [t for t in spec.totals if t not in spec.frame.columns]
+    if missing:
+        raise ValueError(f"sheet {spec.name!r}: totals name unknown columns {missing}")
+
+
+def _write_sheet(
+    workbook: xlsxwriter.Workbook, spec: SheetSpec, fmts: _Formats, *, fast: bool = True
+) -> None:
+    _check_spec(spec)
+    ws = workbook.add_worksheet(spec.name, _FastWorksheet if (fast and FAST_CELLS) else None)
+    ws.set_tab_color(TAB_COLOURS[spec.kind])
+
+    ws.write_string(0, 0, spec.title or spec.name, fmts.title)
+    ws.set_row(0, 21)
+    if spec.subtitle:
+        ws.write_string(1, 0, spec.subtitle, fmts.subtitle)
+
+    row = 2
+    label_width = 0.0
+    value_width = 0.0
+    if spec.controls or spec.notes:
+        row += 1  # blank row under the subtitle
+        for control in spec.controls:
+            value_width = max(value_width, _write_control(ws, row, control, fmts))
+            label_width = max(label_width, float(len(control.label)))
+            row += 1
+        for note in spec.notes:
+            ws.write_string(row, 0, note, fmts.note)
+            row += 1
+    row += 1  # one blank row before the table
+
+    frame = spec.frame
+    n_rows = len(frame)
+    header_row = row
+    first_data = header_row + 1
+    last_row = header_row + max(n_rows, 1) + (1 if spec.totals else 0)
+    if last_row >= _EXCEL_MAX_ROWS:
+        raise ValueError(
+            f"sheet {spec.name!r}: {n_rows:,} rows do not fit on one Excel sheet "
+            f"(at most {_EXCEL_MAX_ROWS - first_data - 1:,} here)"
+        )
+
+    columns = [
+        _write_column(ws, frame, name, j, first_data, spec.schema, fmts)
+        for j, name in enumerate(frame.columns)
+    ]
+
+    table_columns: list[dict[str, Any]] = []
+    for j, column in enumerate(columns):
+        options: dict[str, Any] = {"header": column.name}
+        if column.column_format is not None:
+            options["format"] = column.column_format
+        if column.name in spec.totals:
+            options["total_function"] = "sum"
+            options["total_value"] = column.total_value if n_rows else 0
+            if column.total_format is not None:
+                options["format"] = column.total_format
+        elif j == 0 and spec.totals:
+            options["total_string"] = "Total"
+        table_columns.append(options)
+
+    result = ws.add_table(
+        header_row,
+        0,
+        last_row,
+        len(columns) - 1,
+        {
+            "name": spec.table_name,
+            "style": TABLE_STYLE,
+            "autofilter": True,
+            "header_row": True,
+            "total_row": bool(spec.totals),
+            "columns": table_columns,
+        },
+    )
+    if result != 0:
+        raise ValueError(
+            f"sheet {spec.name!r}: Excel refused table {spec.table_name!r} "
+            f"(xlsxwriter add_table returned {result}); table names are letters, digits "
+            "and underscores, start with a letter or underscore and do not look like a cell"
+        )
+    ws.freeze_panes(first_data, 0)
+
+    widths = spec.column_widths or {}
+    for j, column in enumerate(columns):
+        width = _fit(column.name, column.width)
+        if j == 0:
+            width = max(width, min(label_width + 2.0, LABEL_MAX_WIDTH))
+        elif j == 1:
+            width = max(width, min(value_width + 2.0, MAX_WIDTH))
+        width = float(widths.get(column.name, width))
+        ws.set_column(j, j, width, column.column_format)
+    if len(columns) == 1 and value_width:
+        ws.set_column(1, 1, min(max(value_width + 2.0, MIN_WIDTH), MAX_WIDTH))
+
+
+def _document_properties(
+    properties: dict[str, str] | None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    props: dict[str, Any] = {"company": "Cuadre"}
+    custom: dict[str, str] = {}
+    for key, value in (properties or {}).items():
+        if key == "created":
+            props[key] = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+        elif key in _PROPERTY_KEYS:
+            props[key] = value
+        else:
+            custom[key] = value
+    return props, custom
+
+
+def write_workbook(
+    path: str | Path,
+    sheets: Sequence[SheetSpec],
+    *,
+    properties: dict[str, str] | None = None,
+    _fast: bool = True,
+) -> None:
+    """Write ``sheets`` to ``path`` as one formatted workbook, atomically.
+
+    ``properties`` sets the document properties (``title``, ``subject``, ``author``,
+    ``company`` (default ``Cuadre``), ``created`` as ISO text for a reproducible file,
+    ...); other keys become custom properties.
+    """
+    if not sheets:
+        raise ValueError("a workbook needs at least one sheet")
+    seen_sheets: set[str] = set()
+    seen_tables: set[str] = set()
+    for spec in sheets:
+        if spec.name.lower() in seen_sheets:
+            raise ValueError(f"sheet name {spec.name!r} is used twice")
+        if spec.table_name.lower() in seen_tables:
+            raise ValueError(f"table name {spec.table_name!r} is used twice")
+        seen_sheets.add(spec.name.lower())
+        seen_tables.add(spec.table_name.lower())
+    props, custom = _document_properties(properties)
+
+    def _write(tmp: Path) -> None:
+        workbook = xlsxwriter.Workbook(
+            str(tmp),
+            {
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "use_future_functions": True,
+            },
+        )
+        fmts = _Formats(workbook)
+        workbook.set_properties(props)
+        for key, value in custom.items():
+            workbook.set_custom_property(key, value)
+        for spec in sheets:
+            _write_sheet(workbook, spec, fmts, fast=_fast)
+        workbook.close()
+
+    write_atomic(path, _write)
+
