@@ -170,7 +170,8 @@ def age_receivables(
     )
     out = out.join(extra, on=["currency", "customer_id"])
     names = _customer_names(oi, customers)
-    out["customer_name"] = out["customer_id"].map(names).fillna("")
+    name_of = names.to_dict()
+    out["customer_name"] = out["customer_id"].map(lambda c: name_of.get(c, "") or "")
     for c in [*labels, "total", "overdue", "credits"]:
         out[c] = out[c].astype("Int64")
     out["items"] = out["items"].astype("Int64")

@@ -78,7 +78,7 @@ class _Docs:
 @dataclass
 class _Customers:
     by_account: dict[str, str]
-    by_tax_id: dict[str, str]
+    by_tax: dict[str, str]
     by_name: dict[str, str]
     names: list[str]
     ids: list[str]
@@ -186,6 +186,11 @@ def _identify(
     if name:
         if name in custs.by_name:
             return custs.by_name[name], f'payer name "{payment["payer_name"]}" is the customer', 0.95
+        if len(name) >= 12:
+            prefixed = {custs.ids[i] for i, n in enumerate(custs.names) if n.startswith(name)}
+            if len(prefixed) == 1:
+                cid = prefixed.pop()
+                return cid, f'payer name "{payment["payer_name"]}" is the start of {custs.display.get(cid, cid)}', 0.93
         best = process.extract(name, custs.names, scorer=fuzz.token_sort_ratio, limit=2)
         if best and best[0][1] >= policy.fuzzy_min_score:
             runner = best[1][1] if len(best) > 1 else 0.0

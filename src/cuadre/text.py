@@ -33,8 +33,15 @@ def legal_forms() -> tuple[str, ...]:
     return tuple(sorted(forms, key=len, reverse=True))
 
 
+@lru_cache(maxsize=1)
+def _legal_tokens() -> frozenset[str]:
+    return frozenset(tok for form in legal_forms() for tok in form.split())
+
+
 def normalize_name(name: str) -> str:
-    """Company name -> upper case, no accents, no punctuation, no legal form."""
+    """Company name -> upper case, no accents, no punctuation, no legal form.
+
+    A legal form cut short by a 35-character bank field (``... SA DE``) goes too."""
     text = " ".join(_NON_ALNUM.sub(" ", strip_accents(name).upper()).split())
     changed = True
     while changed and text:
@@ -46,7 +53,10 @@ def normalize_name(name: str) -> str:
                 text = text[: -len(form) - 1].rstrip()
                 changed = True
                 break
-    return text
+    words = text.split()
+    while len(words) > 1 and words[-1] in _legal_tokens():
+        words.pop()
+    return " ".join(words)
 
 
 def compact(text: str) -> str:

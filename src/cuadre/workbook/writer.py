@@ -33,7 +33,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +45,8 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from cuadre.io.atomic import write_atomic
-from cuadre.money import UnknownCurrencyError, exponent, exponents_for, minor_to_float
 from cuadre.model.tables import Kind, TableSchema
+from cuadre.money import UnknownCurrencyError, exponent, exponents_for, minor_to_float
 
 __all__ = [
     "DATE_FORMAT",
@@ -159,6 +158,10 @@ class _Formats:
         return self.get(num_format=money_format(exp))
 
     @property
+    def general(self) -> Format:
+        return self.get(num_format="General")
+
+    @property
     def text(self) -> Format:
         return self.get(num_format=TEXT_FORMAT)
 
@@ -213,8 +216,10 @@ def _is_missing(value: object) -> bool:
         return True
     if isinstance(value, float):
         return math.isnan(value)
-    if isinstance(value, np.generic):
-        return bool(pd.isna(value))
+    if isinstance(value, np.floating):
+        return bool(np.isnan(value))
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return bool(np.isnat(value))
     return False
 
 
@@ -368,7 +373,8 @@ class _FastWorksheet(Worksheet):
     def _calculate_spans(self) -> None:
         # Row spans are an optional hint (xlsxwriter omits them in constant_memory
         # mode too); computing them walks every cell once more.
-        self.row_spans = {}
+        no_spans: dict[int, str] = {}
+        self.row_spans = no_spans
 
     def _write_rows(self) -> None:
         # Same output as Worksheet._write_rows, minus spans, with the plain cells of a
@@ -409,10 +415,7 @@ class _FastWorksheet(Worksheet):
                         tag = ' t="s"' if is_string else ""
                         head = (f'<c r="{names[col_num]}', f'" s="{xf}"{tag}><v>')
                         heads[(col_num, fmt, is_string)] = head
-                    if is_string:
-                        value = str(cell.string)
-                    else:
-                        value = f"{cell.number:.16G}"
+                    value = str(cell.string) if is_string else f"{cell.number:.16G}"
                     parts.append(f"{head[0]}{number}{head[1]}{value}</v></c>")
                 else:
                     write("".join(parts))
@@ -427,11 +430,6 @@ _STRING_CELL: Any = getattr(_xlsx_worksheet, "CellStringTuple", None)
 _NUMBER_CELL: Any = getattr(_xlsx_worksheet, "CellNumberTuple", None)
 FAST_CELLS = _STRING_CELL is not None and _NUMBER_CELL is not None
 """Whether the bulk cell path is available (else every cell goes through the public API)."""
-
-
-@lru_cache(maxsize=None)
-def _column_name(col: int) -> str:
-    return xl_col_to_name(col)
 
 
 def _numeric(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -469,7 +467,11 @@ def _money_total(units: pd.Series, exps: np.ndarray) -> float:
     valid = units.notna().to_numpy()
     for exp in np.unique(exps[valid]).tolist():
         part = units[valid & (exps == exp)]
-        total += Decimal(int(part.astype("Int64").sum())).scaleb(-int(exp))
+        if pd.api.types.is_integer_dtype(part.dtype):
+            units_sum = Decimal(int(part.sum()))
+        else:
+            units_sum = sum((Decimal(repr(float(v))) for v in part.tolist()), Decimal(0))
+        total += units_sum.scaleb(-int(exp))
     return float(total)
 
 
@@ -568,7 +570,7 @@ def _write_column(
         and not pd.api.types.is_bool_dtype(series.dtype)
     ):
         floats, rejected = _numeric(series)
-        fmt = column_format if kind is not None else None
+        fmt = column_format if kind is not None else fmts.general
         _write_numbers(ws, first_row, col, floats, fmt)
         decimals = 2 if kind is Kind.RATIO else 0
         if kind is None and not np.all(np.mod(floats[np.isfinite(floats)], 1) == 0):
@@ -614,9 +616,9 @@ def _write_control(ws: Worksheet, row: int, control: ControlRow, fmts: _Formats)
             text = "OK" if value else "DIFFERENCE"
         else:
             text = "" if _is_missing(value) else str(value)
-        fmt = fmts.ok if text == "OK" else fmts.difference
+        style = fmts.ok if text == "OK" else fmts.difference
         if formula:
-            ws.write_formula(row, 1, formula, fmt, text)
+            ws.write_formula(row, 1, formula, style, text)
             # The cached value is Python's; after a recalculation Excel's own result
             # must still show green or red.
             ws.conditional_format(
@@ -633,7 +635,7 @@ def _write_control(ws: Worksheet, row: int, control: ControlRow, fmts: _Formats)
                 },
             )
         else:
-            ws.write_string(row, 1, text, fmt)
+            ws.write_string(row, 1, text, style)
         return float(len(text))
 
     number: float | None = None
@@ -845,4 +847,3 @@ def write_workbook(
         workbook.close()
 
     write_atomic(path, _write)
-

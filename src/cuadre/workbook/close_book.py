@@ -1,0 +1,430 @@
+"""The month-end close workbook: inputs, matches, unapplied cash, aging, issues, evidence.
+
+The shell around :func:`cuadre.close.run_close`: reads the input files, runs the close,
+and writes one formatted workbook whose sheets follow ``workbooks/Cuadre Close.xlsx``:
+
+- inputs (as read, with a ``source`` column pointing at the file row): Settings,
+  Customers, OpenItems, Bank, GL;
+- outputs: Matches (one row per application, with a ``review`` column for the
+  reviewer), Unapplied, Aging, Issues, Evidence.
+
+Every output sheet carries its control block (rows in, rows out, amounts in = amounts
+out per currency); each control is a live Excel formula over the sheet tables with the
+engine's value cached beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cuadre import __version__
+from cuadre.aging import DEFAULT_BUCKETS, aging_schema
+from cuadre.close import CloseResult, Control, run_close
+from cuadre.evidence import InputRecord, evidence_table, run_facts
+from cuadre.findings import Finding, findings_frame, has_errors
+from cuadre.io.tables import read_payments, read_table, sha256_file, write_table
+from cuadre.matching import MatchPolicy
+from cuadre.model.tables import (
+    ALLOCATIONS,
+    BANK_LINES,
+    CUSTOMERS,
+    EVIDENCE,
+    ISSUES,
+    OPEN_ITEMS,
+    PAYMENTS,
+    PROVENANCE,
+    SETTINGS,
+    STATEMENTS,
+    TRIAL_BALANCE,
+    UNAPPLIED,
+    Column,
+    Kind,
+    TableSchema,
+)
+from cuadre.model.validate import ReadOptions
+from cuadre.workbook.writer import ControlRow, SheetSpec, write_workbook
+
+
+@dataclass(frozen=True)
+class CloseFiles:
+    open_items: Path
+    payments: Path
+    customers: Path | None = None
+    trial_balance: Path | None = None
+
+
+def _with_source(frame: pd.DataFrame) -> pd.DataFrame:
+    """Replace the provenance columns by one ``source`` column: ``file:row``."""
+    if "source_row" not in frame:
+        return frame
+    name = frame["source_file"].map(lambda f: Path(f).name if f else "")
+    sheet = frame["source_sheet"].map(lambda s: f"{s}!" if s else "")
+    row = frame["source_row"].astype("string").fillna("")
+    out = frame.drop(columns=[c for c in PROVENANCE if c in frame])
+    out["source"] = (name + ":" + sheet + row).where(name.ne(""), "")
+    return out
+
+
+def _short_sources(alloc: pd.DataFrame) -> pd.DataFrame:
+    out = alloc.copy()
+    for c in ("payment_row", "document_row"):
+        out[c] = out[c].map(lambda s: s.rsplit("/", 1)[-1] if s else "")
+    return out
+
+
+def _sum(table: str, column: str, cur: str, extra: str = "") -> str:
+    return f'SUMIFS({table}[{column}],{table}[currency],"{cur}"{extra})'
+
+
+def _controls_for(section: str, controls: list[Control]) -> tuple[ControlRow, ...]:
+    rows = []
+    for c in controls:
+        if c.section != section:
+            continue
+        if c.check is None:
+            rows.append(ControlRow(c.label, c.value, currency=c.currency))
+        else:
+            rows.append(
+                ControlRow(
+                    f"{c.label} ({c.currency})",
+                    "OK" if c.check else "DIFFERENCE",
+                    check=True,
+                )
+            )
+            if c.value:
+                rows.append(ControlRow("  difference", c.value, currency=c.currency))
+    return tuple(rows)
+
+
+def _match_controls(result: CloseResult) -> tuple[ControlRow, ...]:
+    rows: list[ControlRow] = [
+        ControlRow("Payments in (money-in bank lines)", len(result.payments)),
+        ControlRow(
+            "Payments in the matches (each at least once)",
+            int(result.allocations["payment_id"].nunique()),
+            formula=None,
+        ),
+    ]
+    for cur in sorted(result.payments["currency"].unique()):
+        pay = result.payments[result.payments["currency"].eq(cur)]
+        al = result.allocations[result.allocations["currency"].eq(cur)]
+        amount_in = int(pay["amount"].sum())
+        amount_out = int(al["amount_applied"].fillna(0).sum() + al["difference"].fillna(0).sum())
+        rows += [
+            ControlRow(
+                "Amount in",
+                amount_in,
+                formula="=" + _sum("bank_lines", "amount", cur, ',bank_lines[amount],">0"'),
+                currency=cur,
+            ),
+            ControlRow(
+                "Amount out (applied + differences)",
+                amount_out,
+                formula="="
+                + _sum("allocations", "amount_applied", cur)
+                + "+"
+                + _sum("allocations", "difference", cur),
+                currency=cur,
+            ),
+            ControlRow(
+                f"Amount in = amount out ({cur})",
+                "OK" if amount_in == amount_out else "DIFFERENCE",
+                check=True,
+            ),
+        ]
+    return tuple(rows)
+
+
+def settings_table(
+    as_of: dt.date,
+    buckets: tuple[int, ...],
+    policy: MatchPolicy,
+    options: ReadOptions,
+    extra: list[tuple[str, str, str]] | None = None,
+) -> pd.DataFrame:
+    rows = [
+        ("as_of", as_of.isoformat(), "period end: aging date"),
+        ("buckets", ",".join(str(b) for b in buckets), "aging bucket limits in days"),
+        ("match_threshold", f"{policy.auto_threshold}", "confidence needed to apply automatically"),
+        ("tolerance_pct", f"{policy.tolerance_pct}", "short payment settled with a difference, %"),
+        ("decimal_separator", options.decimal_separator or "auto", "of amounts in input files"),
+        ("date_order", options.date_order, "dmy, mdy or auto (detected per file)"),
+        *(extra or []),
+    ]
+    return pd.DataFrame(rows, columns=SETTINGS.names)
+
+
+def build_sheets(
+    inputs: dict[str, pd.DataFrame],
+    result: CloseResult,
+    evidence: pd.DataFrame,
+    settings: pd.DataFrame,
+    facts: list[tuple[str, str]],
+    buckets: tuple[int, ...] = DEFAULT_BUCKETS,
+) -> list[SheetSpec]:
+    """The close workbook's sheets, in order (pure: no file is touched)."""
+
+    def with_source(schema: TableSchema) -> TableSchema:
+        return TableSchema(
+            schema.name, schema.sheet, (*schema.columns, Column("source", Kind.TEXT))
+        )
+
+    sheets = [
+        SheetSpec(
+            "Settings",
+            "settings",
+            settings,
+            SETTINGS,
+            title="Settings",
+            subtitle="Parameters of this run. Change them and run again to get another answer.",
+            kind="input",
+        )
+    ]
+    input_specs = [
+        ("customers", CUSTOMERS, "Customers", "Customer master: names, tax ids, payer accounts."),
+        ("open_items", OPEN_ITEMS, "OpenItems", "Open items from the ERP before cash application."),
+        (
+            "bank_lines",
+            BANK_LINES,
+            "Bank",
+            "Bank statement lines; money-in lines are the payments.",
+        ),
+        ("payments", PAYMENTS, "Payments", "Payments received, to be applied."),
+        (
+            "trial_balance",
+            TRIAL_BALANCE,
+            "GL",
+            "Trial balance: the AR control accounts to tie out.",
+        ),
+    ]
+    for key, schema, sheet, subtitle in input_specs:
+        if key not in inputs:
+            continue
+        frame = _with_source(inputs[key])
+        totals: tuple[str, ...] = tuple(
+            c for c in schema.of_kind(Kind.MONEY) if c in ("amount_open", "amount", "balance")
+        )
+        sheets.append(
+            SheetSpec(
+                sheet,
+                schema.name,
+                frame,
+                with_source(schema),
+                title=sheet,
+                subtitle=subtitle + " Input: as read; 'source' is the file and row.",
+                kind="input",
+                totals=totals,
+                controls=(ControlRow("Rows", len(frame)),),
+            )
+        )
+    alloc = _short_sources(result.allocations)
+    alloc.insert(len(ALLOCATIONS.names), "review", "")
+    sheets.append(
+        SheetSpec(
+            "Matches",
+            "allocations",
+            alloc,
+            ALLOCATIONS,
+            title="Matches: payments applied to documents",
+            subtitle="Review 'suggested' rows: write accept or reject in the review column. "
+            "'auto' rows were applied.",
+            totals=("amount_applied", "difference"),
+            controls=_match_controls(result) + _controls_for("Cash application", result.controls),
+            notes=("Filter the currency column to read the totals per currency.",),
+        )
+    )
+    un = result.unapplied
+    sheets.append(
+        SheetSpec(
+            "Unapplied",
+            "unapplied",
+            un,
+            UNAPPLIED,
+            title="Unapplied cash (pagos no identificados y saldos a favor)",
+            subtitle="Money received and not applied automatically: investigate, then apply.",
+            totals=("amount", "amount_unapplied"),
+            controls=(
+                ControlRow("Payments not fully applied", len(un)),
+                *(
+                    ControlRow(
+                        f"Unapplied {status}",
+                        int(
+                            un.loc[
+                                un["currency"].eq(cur) & un["status"].eq(status), "amount_unapplied"
+                            ].sum()
+                        ),
+                        currency=cur,
+                    )
+                    for cur in sorted(un["currency"].unique())
+                    for status in ("unmatched", "suggested", "on_account")
+                ),
+            ),
+        )
+    )
+    labels = aging_schema(buckets)
+    sheets.append(
+        SheetSpec(
+            "Aging",
+            "aging",
+            result.aging,
+            labels,
+            title="Aging (antigüedad de saldos)",
+            subtitle="Open receivables after cash application by days past due; unapplied "
+            "cash is aged as a credit.",
+            totals=tuple(c.name for c in labels.columns if c.kind == Kind.MONEY),
+            controls=_controls_for("Aging", result.controls)
+            + _controls_for("GL tie-out", result.controls),
+            notes=("Filter the currency column to read the totals per currency.",),
+        )
+    )
+    issues = findings_frame(result.findings)
+    sheets.append(
+        SheetSpec(
+            "Issues",
+            "issues",
+            issues,
+            ISSUES,
+            title="Issues",
+            subtitle="Problems and notes found in the inputs and the run, each with where to look.",
+            kind="info",
+            controls=tuple(
+                ControlRow(sev.capitalize() + "s", int(issues["severity"].eq(sev).sum()))
+                for sev in ("error", "warning", "info")
+            ),
+        )
+    )
+    sheets.append(
+        SheetSpec(
+            "Evidence",
+            "evidence",
+            evidence,
+            EVIDENCE,
+            title="Evidence",
+            subtitle="What went into this run: re-run with the same files (same SHA-256) and "
+            "settings to get the same sheets.",
+            kind="info",
+            controls=tuple(ControlRow(label, value) for label, value in facts),
+        )
+    )
+    return sheets
+
+
+def run_close_files(
+    files: CloseFiles,
+    out_path: Path,
+    *,
+    as_of: dt.date,
+    buckets: tuple[int, ...] = DEFAULT_BUCKETS,
+    policy: MatchPolicy | None = None,
+    options: ReadOptions | None = None,
+    now: dt.datetime | None = None,
+    extra_settings: list[tuple[str, str, str]] | None = None,
+) -> tuple[CloseResult | None, list[Finding]]:
+    """Read, close, write. Returns (None, findings) when an input has errors."""
+    started = time.perf_counter()
+    policy = policy or MatchPolicy()
+    options = options or ReadOptions()
+    findings: list[Finding] = []
+    inputs: dict[str, pd.DataFrame] = {}
+    records: list[InputRecord] = []
+
+    def take(name: str, path: Path, frame: pd.DataFrame, found: list[Finding]) -> None:
+        findings.extend(found)
+        inputs[name] = frame
+        records.append(InputRecord(name, path.name, sha256_file(path), frame))
+
+    oi, f = read_table(files.open_items, OPEN_ITEMS, options)
+    take("open_items", files.open_items, oi, f)
+    lines, f = read_table(files.payments, BANK_LINES, options)
+    if any(x.code == "MISSING_COLUMN" for x in f):
+        payments, f = read_payments(files.payments, options)
+        take("payments", files.payments, payments, f)
+    else:
+        from cuadre.model.convert import payments_from_bank_lines
+
+        take("bank_lines", files.payments, lines, f)
+        payments = payments_from_bank_lines(lines)
+    customers = None
+    if files.customers is not None:
+        customers, f = read_table(files.customers, CUSTOMERS, options)
+        take("customers", files.customers, customers, f)
+    tb = None
+    if files.trial_balance is not None:
+        tb, f = read_table(files.trial_balance, TRIAL_BALANCE, options)
+        take("trial_balance", files.trial_balance, tb, f)
+    if has_errors(findings):
+        return None, findings
+    result = run_close(
+        oi, payments, customers, as_of, trial_balance=tb, buckets=buckets, policy=policy
+    )
+    result.findings[:0] = findings
+    now = now or dt.datetime.now().replace(microsecond=0)
+    facts = [
+        *run_facts(now, None),
+        ("As of", as_of.isoformat()),
+        ("Command", "cuadre close"),
+    ]
+    del started
+    sheets = build_sheets(
+        inputs,
+        result,
+        evidence_table(records),
+        settings_table(as_of, buckets, policy, options, extra_settings),
+        facts,
+        buckets,
+    )
+    write_workbook(
+        out_path,
+        sheets,
+        properties={"title": f"Cuadre close {as_of:%Y-%m-%d}", "comments": f"cuadre {__version__}"},
+    )
+    return result, result.findings
+
+
+def write_demo_inputs(data_dir: Path, seed: int, n_customers: int) -> tuple[CloseFiles, dt.date]:
+    """Generate the sample company and write its input files (CSV) into ``data_dir``."""
+    from cuadre.demo.generator import generate_company
+
+    company = generate_company(seed=seed, n_customers=n_customers)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    write_table(company.customers, data_dir / "customers.csv", CUSTOMERS)
+    write_table(company.open_items, data_dir / "open_items.csv", OPEN_ITEMS)
+    write_table(company.bank_lines, data_dir / "bank_lines.csv", BANK_LINES)
+    write_table(company.statements, data_dir / "statements.csv", STATEMENTS)
+    write_table(company.trial_balance, data_dir / "trial_balance.csv", TRIAL_BALANCE)
+    files = CloseFiles(
+        data_dir / "open_items.csv",
+        data_dir / "bank_lines.csv",
+        data_dir / "customers.csv",
+        data_dir / "trial_balance.csv",
+    )
+    return files, company.period_end
+
+
+def run_demo(
+    out_path: Path,
+    data_dir: Path,
+    *,
+    seed: int = 2026,
+    n_customers: int = 300,
+    now: dt.datetime | None = None,
+) -> tuple[CloseResult, list[Finding]]:
+    files, period_end = write_demo_inputs(data_dir, seed, n_customers)
+    result, findings = run_close_files(
+        files,
+        out_path,
+        as_of=period_end,
+        now=now,
+        extra_settings=[
+            ("demo_seed", str(seed), "random seed of the sample company"),
+            ("demo_customers", str(n_customers), "customers in the sample company"),
+        ],
+    )
+    if result is None:  # the bundled sample must always read cleanly
+        raise RuntimeError("demo inputs did not validate: " + "; ".join(map(str, findings[:5])))
+    return result, findings

@@ -1,0 +1,172 @@
+import pandas as pd
+from helpers import customers, open_items, payments
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cuadre.matching import MatchPolicy, apply_allocations, check_conservation, match_payments
+
+OI = open_items(
+    [
+        {"customer_id": "C1", "customer_name": "Distribuidora Ñandú S.A. de C.V.",
+         "document_id": "FA-104233", "due_date": "2026-10-01", "amount_open": 116000,
+         "reference": "PO 4500123"},
+        {"customer_id": "C1", "customer_name": "Distribuidora Ñandú S.A. de C.V.",
+         "document_id": "FA-104240", "due_date": "2026-10-05", "amount_open": 50000},
+        {"customer_id": "C2", "customer_name": "Acme Inc.", "document_id": "INV-10023",
+         "due_date": "2026-08-31", "amount_open": 25000, "currency": "USD"},
+        {"customer_id": "C2", "customer_name": "Acme Inc.", "document_id": "INV-10024",
+         "due_date": "2026-09-30", "amount_open": 30000, "currency": "USD"},
+    ]
+)
+CUST = customers(
+    [
+        {"customer_id": "C1", "customer_name": "Distribuidora Ñandú S.A. de C.V.",
+         "bank_accounts": "012180001234567897", "aliases": "GRUPO NANDU"},
+        {"customer_id": "C2", "customer_name": "Acme Inc.", "tax_id": "12-3456789"},
+    ]
+)
+
+
+def one(p: dict, oi=OI, cust=CUST, **policy):
+    alloc, findings = match_payments(oi, payments([p]), cust, MatchPolicy(**policy))
+    assert not [f for f in findings if f.is_error]
+    return alloc
+
+
+def test_reference_written_without_prefix_and_with_zeros():
+    a = one({"payment_id": "P1", "amount": 116000, "remittance": "PAGO FAC 0104233"})
+    assert a[["document_id", "status"]].values.tolist() == [["FA-104233", "auto"]]
+    assert "written" in a["reason"].iloc[0] and "amount equal" in a["reason"].iloc[0]
+    assert a["confidence"].iloc[0] >= 0.9
+
+
+def test_several_invoices_in_one_text():
+    a = one({"payment_id": "P1", "amount": 166000, "remittance": "FA104233 Y FA-104240"})
+    assert a["document_id"].tolist() == ["FA-104233", "FA-104240"]
+    assert set(a["status"]) == {"auto"}
+
+
+def test_customer_po_instead_of_invoice_number():
+    a = one({"payment_id": "P1", "amount": 116000, "remittance": "OC PO4500123"})
+    assert a["document_id"].tolist() == ["FA-104233"]
+
+
+def test_partial_payment_leaves_the_rest_open():
+    a = one({"payment_id": "P1", "amount": 100000, "remittance": "FA-104233"})
+    assert a[["amount_applied", "status"]].values.tolist() == [[100000, "auto"]]
+    after = apply_allocations(OI, a)
+    assert after.loc[after["document_id"].eq("FA-104233"), "amount_open"].item() == 16000
+
+
+def test_short_payment_within_tolerance_shows_the_difference():
+    a = one({"payment_id": "P1", "amount": 115500, "remittance": "FA-104233"}, tolerance_pct=0.5)
+    assert a[["amount_applied", "difference"]].values.tolist() == [[116000, -500]]
+    assert "bank fee" in a["difference_reason"].iloc[0]
+    assert "FA-104233" not in set(apply_allocations(OI, a)["document_id"])
+
+
+def test_overpayment_goes_on_account():
+    a = one({"payment_id": "P1", "amount": 120000, "remittance": "FA-104233"})
+    assert a["status"].tolist() == ["auto", "on_account"]
+    assert a["amount_applied"].tolist() == [116000, 4000]
+
+
+def test_no_remittance_known_account_single_amount():
+    a = one({"payment_id": "P1", "amount": 50000, "payer_account": "012180001234567897"})
+    assert a[["document_id", "status"]].values.tolist() == [["FA-104240", "auto"]]
+    assert "payer account" in a["reason"].iloc[0]
+
+
+def test_no_remittance_name_and_whole_balance_is_only_suggested_by_name():
+    a = one({"payment_id": "P1", "amount": 55000, "currency": "USD", "payer_name": "ACME INC"})
+    assert set(a["status"]) == {"suggested"}
+
+
+def test_tax_id_identifies_and_oldest_block_matches():
+    a = one({"payment_id": "P1", "amount": 55000, "currency": "USD", "payer_tax_id": "123456789"})
+    assert a["document_id"].tolist() == ["INV-10023", "INV-10024"]
+
+
+def test_fuzzy_truncated_name_identifies_customer_on_account():
+    a = one({"payment_id": "P1", "amount": 1234, "payer_name": "DISTRIBUIDORA NANDU SA DE"})
+    assert a[["customer_id", "status"]].values.tolist() == [["C1", "on_account"]]
+
+
+def test_unknown_payer_is_unmatched():
+    a = one({"payment_id": "P1", "amount": 777, "payer_name": "SOMEONE ELSE"})
+    assert a[["customer_id", "status", "document_id"]].values.tolist() == [["", "unmatched", ""]]
+
+
+def test_duplicate_payment_goes_on_account():
+    pays = payments(
+        [
+            {"payment_id": "P1", "amount": 50000, "remittance": "FA-104240"},
+            {"payment_id": "P2", "amount": 50000, "remittance": "FA-104240",
+             "value_date": "2026-10-16"},
+        ]
+    )
+    a, _ = match_payments(OI, pays, CUST)
+    assert a["status"].tolist() == ["auto", "on_account"]
+    assert "already settled" in a["reason"].iloc[1]
+
+
+def test_currency_mismatch_is_not_applied():
+    a, findings = match_payments(
+        OI, payments([{"payment_id": "P1", "amount": 25000, "remittance": "INV-10023"}]), CUST
+    )
+    assert "CURRENCY_MISMATCH" in [f.code for f in findings]
+    assert a["document_id"].tolist() == [""]
+
+
+def test_sources_trace_back_to_rows():
+    a = one({"payment_id": "P1", "amount": 116000, "remittance": "FA-104233"})
+    assert a[["payment_row", "document_row"]].values.tolist() == [["test.csv:2", "test.csv:2"]]
+
+
+def test_conservation_check_catches_a_broken_table():
+    pays = payments([{"payment_id": "P1", "amount": 100}, {"payment_id": "P2", "amount": 5}])
+    alloc = pd.DataFrame(
+        {"payment_id": ["P1"], "amount_applied": pd.Series([90], dtype="Int64"),
+         "difference": pd.Series([0], dtype="Int64")}
+    )
+    assert {f.code for f in check_conservation(pays, alloc)} == {"PAYMENT_LOST", "NOT_CONSERVED"}
+
+
+amounts = st.integers(min_value=1, max_value=2_000_00)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["C1", "C2"]), amounts), min_size=1, max_size=12),
+    st.lists(
+        st.tuples(amounts, st.sampled_from(["", "FA-1", "FA-2 FA-3", "1", "0004"]),
+                  st.sampled_from(["", "CLIENTE UNO", "X"])),
+        min_size=1,
+        max_size=12,
+    ),
+)
+def test_conservation_and_no_over_application(docs, pays):
+    oi = open_items(
+        [
+            {"customer_id": c, "customer_name": "Cliente Uno" if c == "C1" else "Dos",
+             "document_id": f"FA-{i}", "due_date": "2026-10-01", "amount_open": a}
+            for i, (c, a) in enumerate(docs, start=1)
+        ]
+    )
+    p = payments(
+        [
+            {"payment_id": f"P{i}", "amount": a, "remittance": r, "payer_name": n}
+            for i, (a, r, n) in enumerate(pays)
+        ]
+    )
+    alloc, findings = match_payments(oi, p, None)
+    assert not [f for f in findings if f.is_error]
+    per = alloc.groupby("payment_id")[["amount_applied", "difference"]].sum().sum(axis=1)
+    assert per.to_dict() == p.set_index("payment_id")["amount"].to_dict()
+    auto = alloc[alloc["status"].eq("auto") & alloc["document_id"].ne("")]
+    applied = auto.groupby("document_id")["amount_applied"].sum()
+    open_by_doc = oi.set_index("document_id")["amount_open"]
+    assert (applied <= open_by_doc.reindex(applied.index)).all()
+    assert (alloc["confidence"].between(0, 1)).all()
+    after = apply_allocations(oi, alloc)
+    assert after["amount_open"].sum() == oi["amount_open"].sum() - applied.sum()
