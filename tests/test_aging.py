@@ -1,11 +1,11 @@
 import datetime as dt
 
 import pytest
-from helpers import customers, open_items
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cuadre.aging import age_receivables, aging_schema, bucket_labels, parse_buckets
+from helpers import customers, open_items
 
 AS_OF = dt.date(2026, 10, 31)
 

@@ -1,9 +1,9 @@
 import pandas as pd
-from helpers import customers, open_items, payments
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cuadre.matching import MatchPolicy, apply_allocations, check_conservation, match_payments
+from helpers import customers, open_items, payments
 
 OI = open_items(
     [

@@ -4,7 +4,6 @@ import datetime as dt
 
 import openpyxl
 import pandas as pd
-import pytest
 
 from cuadre.io.tables import read_payments, read_table, write_table
 from cuadre.model import BANK_LINES, CUSTOMERS, OPEN_ITEMS, PAYMENTS
@@ -27,7 +26,7 @@ def test_clean_contract_file(write):
 
 
 def test_utf8_bom(write):
-    p = write("oi.csv", b"\xef\xbb\xbf" + HEADER.encode() + "C1,FA-1,invoice,2026-10-01,,MXN,1\n".encode())
+    p = write("oi.csv", b"\xef\xbb\xbf" + HEADER.encode() + b"C1,FA-1,invoice,2026-10-01,,MXN,1\n")
     df, findings = read_table(p, OPEN_ITEMS)
     assert "MISSING_COLUMN" not in codes(findings)
     assert df["customer_id"].tolist() == ["C1"]
@@ -120,9 +119,9 @@ def test_text_numbers_keep_leading_zeros(write):
 
 def test_blank_rows_skipped_and_rows_kept_right(write):
     p = write("oi.csv", HEADER + ",,,,,,\n\nC1,FA-1,invoice,2026-10-01,2026-10-31,MXN,x\n")
-    df, findings = read_table(p, OPEN_ITEMS)
+    _df, findings = read_table(p, OPEN_ITEMS)
     assert "BLANK_ROWS" in codes(findings)
-    bad = [f for f in findings if f.code == "NOT_A_NUMBER"][0]
+    bad = next(f for f in findings if f.code == "NOT_A_NUMBER")
     assert str(bad.location) == f"{p}:4:7"
 
 
@@ -151,7 +150,7 @@ def test_every_problem_is_reported_at_once(write):
         ("NOT_A_NUMBER", 3, 6),
         ("DUPLICATE_KEY", 4, 2),
     }
-    dup = [f for f in findings if f.code == "DUPLICATE_KEY"][0]
+    dup = next(f for f in findings if f.code == "DUPLICATE_KEY")
     assert "first at row 2" in dup.message
 
 
@@ -184,7 +183,7 @@ def test_xlsx_with_real_dates_numbers_and_a_title(tmp_path):
     assert df["document_id"].tolist() == ["1043", "FA-2"]
     assert df["amount_open"].iloc[0] == 116010
     assert df["document_date"].tolist() == [pd.Timestamp("2026-10-01")] * 2
-    bad = [f for f in findings if f.code == "NOT_A_NUMBER"][0]
+    bad = next(f for f in findings if f.code == "NOT_A_NUMBER")
     assert (bad.location.sheet, bad.location.row, bad.location.column) == ("OpenItems", 4, 7)
     assert bad.location.excel() == "OpenItems!G4"
     assert str(bad).startswith(f"{p}:4:7: error: OpenItems!G4: ")
@@ -221,10 +220,10 @@ def test_input_file_is_never_modified(write):
 def test_write_then_read_round_trip(tmp_path, write):
     p = write("c.csv", "customer_id,customer_name,credit_limit,currency,payment_terms_days\n"
               "C1,Ñandú,\"1,000.50\",MXN,30\nC2,Yen Co,5,JPY,\n")
-    df, findings = read_table(p, CUSTOMERS)
+    df, _findings = read_table(p, CUSTOMERS)
     out = tmp_path / "out.csv"
     write_table(df, out, CUSTOMERS)
-    again, findings2 = read_table(out, CUSTOMERS)
+    again, _findings2 = read_table(out, CUSTOMERS)
     assert again["credit_limit"].tolist() == [100050, 5]
     assert again["customer_name"].tolist() == ["Ñandú", "Yen Co"]
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")

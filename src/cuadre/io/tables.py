@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -176,7 +177,7 @@ def _load_csv(p: Path, label: str, schema: TableSchema) -> tuple[RawTable | None
 
 
 def _raw_from_grid(
-    grid: list[list[object]],
+    grid: Sequence[Sequence[object]],
     label: str,
     sheet: str | None,
     schema: TableSchema,
@@ -211,7 +212,7 @@ def _nonblank(v: object) -> bool:
     return not (v is None or (isinstance(v, str) and not v.strip()))
 
 
-def _find_header(grid: list[list[object]], schema: TableSchema) -> int:
+def _find_header(grid: Sequence[Sequence[object]], schema: TableSchema) -> int:
     wanted = set(schema.required)
     best, best_hits = 0, -1
     for idx, row in enumerate(grid[:HEADER_SCAN_ROWS]):
@@ -298,7 +299,7 @@ def to_csv_frame(df: pd.DataFrame, schema: TableSchema | None) -> pd.DataFrame:
         if col is not None and col.kind == Kind.MONEY:
             cur = df[col.currency_column] if col.currency_column in df else pd.Series("", index=df.index)
             out[name] = minor_to_text(s, cur)
-        elif col is not None and col.kind == Kind.DATE or pd.api.types.is_datetime64_any_dtype(s):
+        elif (col is not None and col.kind == Kind.DATE) or pd.api.types.is_datetime64_any_dtype(s):
             out[name] = pd.to_datetime(s).dt.strftime("%Y-%m-%d").fillna("")
         elif col is not None and col.kind == Kind.RATIO:
             out[name] = s.map(lambda v: "" if pd.isna(v) else f"{float(v):.4f}")

@@ -213,7 +213,7 @@ def coerce_table(
                 i,
                 col.name,
                 "MISSING_VALUE",
-                lambda v, c=col: f"{c.name} is empty; {schema.name} needs it on every row",
+                _empty_message(col.name, schema.name),
                 f"Fill in {col.name} ({col.meaning or col.kind}) or delete the row.",
             )
 
@@ -231,6 +231,13 @@ def coerce_table(
         rule(df, raw, by_name, out)
     _check_keys(df, schema, raw, by_name, out)
     return df, out.findings
+
+
+def _empty_message(name: str, table: str) -> Callable[[object], str]:
+    def message(_value: object) -> str:
+        return f"{name} is empty; {table} needs it on every row"
+
+    return message
 
 
 def _empty(col: Column, n: int) -> pd.Series:

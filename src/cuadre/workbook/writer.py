@@ -238,7 +238,7 @@ def _to_text(value: object) -> str:
 
 def _date_serial(value: object) -> float | None:
     """Excel serial number of a date, or ``None`` when Excel cannot hold it as a date."""
-    ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    ts = pd.Timestamp(value)
     if ts.tzinfo is not None:
         ts = ts.tz_localize(None)
     if ts < _FIRST_SAFE_DATE or ts.year > 9999:
@@ -247,20 +247,24 @@ def _date_serial(value: object) -> float | None:
 
 
 def _write_value(ws: Worksheet, row: int, col: int, value: object, fmts: _Formats) -> None:
-    """Write one value of unknown type: text stays text, numbers stay numbers."""
+    """Write one value of unknown type: text stays text, numbers stay numbers.
+
+    Every cell gets an explicit format, so that it never inherits the column's (a count
+    written above a date column must not show as a date).
+    """
     if _is_missing(value):
         return
     if isinstance(value, str):
         if value:
             ws.write_string(row, col, value, fmts.text)
     elif isinstance(value, bool | np.bool_):
-        ws.write_boolean(row, col, bool(value))
+        ws.write_boolean(row, col, bool(value), fmts.general)
     elif isinstance(value, int | np.integer):
-        ws.write_number(row, col, int(value))
+        ws.write_number(row, col, int(value), fmts.general)
     elif isinstance(value, float | np.floating | Decimal):
         number = float(value)
         if math.isfinite(number):
-            ws.write_number(row, col, number)
+            ws.write_number(row, col, number, fmts.general)
         else:
             ws.write_string(row, col, str(value), fmts.text)
     elif isinstance(value, _DATE_TYPES):
@@ -657,6 +661,8 @@ def _write_control(ws: Worksheet, row: int, control: ControlRow, fmts: _Formats)
             return float(width)
 
     if formula:
+        if fmt is None:
+            fmt = fmts.general
         cached: object
         if _is_missing(value):
             cached = ""
@@ -667,7 +673,7 @@ def _write_control(ws: Worksheet, row: int, control: ControlRow, fmts: _Formats)
         elif isinstance(value, _DATE_TYPES):
             serial = _date_serial(value)
             cached = serial if serial is not None else _to_text(value)
-            fmt = fmts.date if serial is not None else None
+            fmt = fmts.date if serial is not None else fmts.general
         else:
             cached = str(value)
         ws.write_formula(row, 1, formula, fmt, cached)

@@ -1,0 +1,407 @@
+"""The empty month-end close workbook, ``workbooks/Cuadre Close.xlsx``.
+
+One sheet per step of the close, each holding one Excel table named as in the contract
+(``customers``, ``open_items``, ``bank_lines``, ``trial_balance``, ``allocations``,
+``unapplied``, ``aging``, ``issues``, ``evidence``, ``settings``), so that the ribbon
+scripts, Power Query and the ``cuadre`` command line all find the same tables. Blue tabs
+are inputs the accountant fills, green tabs are results Cuadre writes, grey tabs are
+notes and records.
+
+The committed workbook is generated, never edited by hand::
+
+    python -m cuadre.workbook.template            # rewrites workbooks/Cuadre Close.xlsx
+    python -m cuadre.workbook.template OUT.xlsx
+
+The file is reproducible: its creation date is fixed, so the same code gives the same
+bytes, and ``tests/workbook/test_template.py`` checks the committed copy cell by cell.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from cuadre.aging import DEFAULT_BUCKETS, aging_schema, bucket_labels
+from cuadre.model.tables import (
+    ALLOCATIONS,
+    BANK_LINES,
+    CUSTOMERS,
+    EVIDENCE,
+    ISSUES,
+    OPEN_ITEMS,
+    SETTINGS,
+    TRIAL_BALANCE,
+    UNAPPLIED,
+    Column,
+    Kind,
+    TableSchema,
+)
+from cuadre.workbook.writer import ControlRow, SheetSpec, write_workbook
+
+__all__ = ["DEFAULT_PATH", "MATCHES", "README", "SETTING_ROWS", "build_template", "template_sheets"]
+
+DEFAULT_PATH = Path(__file__).resolve().parents[3] / "workbooks" / "Cuadre Close.xlsx"
+"""Where the committed template lives in a source checkout."""
+
+CREATED = "2024-01-01T00:00:00"
+"""Fixed creation date: the template is byte-for-byte reproducible."""
+
+README = TableSchema(
+    name="readme",
+    sheet="README",
+    description="The sheets of the close workbook.",
+    columns=(
+        Column("sheet", Kind.TEXT, True),
+        Column("kind", Kind.TEXT, True, "input, result or record"),
+        Column("holds", Kind.TEXT, True),
+        Column("what_to_do", Kind.TEXT),
+    ),
+)
+
+MATCHES = TableSchema(
+    name=ALLOCATIONS.name,
+    sheet=ALLOCATIONS.sheet,
+    description=ALLOCATIONS.description,
+    sort_by=ALLOCATIONS.sort_by,
+    columns=(
+        *ALLOCATIONS.columns,
+        Column("review", Kind.TEXT, False, "accept or reject, for suggested rows"),
+    ),
+)
+"""The Matches table: the allocations plus the reviewer's ``review`` column."""
+
+SETTING_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("as_of", "", "Close date (fecha de corte), YYYY-MM-DD: the day aging counts from."),
+    (
+        "buckets",
+        ",".join(str(b) for b in DEFAULT_BUCKETS),
+        "Aging bucket limits in days past due: gives "
+        + ", ".join(bucket_labels(DEFAULT_BUCKETS))
+        + ".",
+    ),
+    (
+        "match_threshold",
+        "0.9",
+        "Confidence (0 to 1) needed to apply a payment automatically; below it, a suggestion.",
+    ),
+    (
+        "tolerance_pct",
+        "0.5",
+        "Short or over payment, in % of the invoice, still settled with a difference "
+        "(bank fees, rounding).",
+    ),
+    (
+        "decimal_separator",
+        ".",
+        'Decimal separator of pasted amounts: "." for 1,234.56 or "," for 1.234,56.',
+    ),
+    (
+        "date_order",
+        "auto",
+        "Order of day and month in text dates: dmy (31/01/2024), mdy (01/31/2024) or auto.",
+    ),
+    (
+        "functional_currency",
+        "MXN",
+        "Currency of the general ledger (moneda funcional), ISO 4217.",
+    ),
+)
+"""The Settings table: (setting, value, meaning)."""
+
+_README_LINES = (
+    "Cuadre closes accounts receivable (cartera) at month end: it applies the money in the "
+    "bank to the open invoices,",
+    "ages what customers still owe (antigüedad de saldos), ties the ledger out to the GL and "
+    "keeps the evidence an auditor asks for.",
+    "It never guesses: a payment it is not sure about is a suggestion for you to accept or "
+    "reject, never a silent match.",
+    "The close, step by step:",
+    "1. Paste or import the inputs: Customers, OpenItems (what customers owe), Bank (the "
+    "bank statement lines) and GL (for the tie-out).",
+    "2. Run Match payments. Cuadre fills Matches (payments applied to documents) and "
+    "Unapplied (pagos no identificados y saldos a favor).",
+    "3. Review Matches: write accept or reject in the review column of each suggested row; "
+    "auto rows are already applied.",
+    "4. Run Aging as of the close date in Settings; Aging shows the open balance per "
+    "customer and currency by days past due.",
+    "5. Check Issues (errors to fix, warnings to read) and Evidence (the files that went "
+    "into the run), then file the workbook.",
+    "Blue tabs are inputs you fill, green tabs are results Cuadre writes, grey tabs are "
+    "notes and records. Do not rename the tables.",
+)
+
+_SHEETS_GUIDE: tuple[tuple[str, str, str, str], ...] = (
+    ("README", "notes", "This page.", ""),
+    (
+        "Settings",
+        "input",
+        "Close date, aging buckets, matching threshold and tolerance, number and date style.",
+        "Set the close date (as_of) before each run.",
+    ),
+    (
+        "Customers",
+        "input",
+        "Customer master: names, tax ids (RFC, NIT, NIF, EIN), known payer accounts, aliases.",
+        "Optional; payer accounts and aliases help identify who paid.",
+    ),
+    (
+        "OpenItems",
+        "input",
+        "Open invoices, credit notes and unapplied payments from the ERP (cartera abierta).",
+        "Paste the open items report as of the close date.",
+    ),
+    (
+        "Bank",
+        "input",
+        "Bank statement lines; money-in lines are the payments to apply.",
+        "Import the statement (camt.053, MT940, BAI2, OFX, CSV) or paste it.",
+    ),
+    (
+        "GL",
+        "input",
+        "Trial balance: the receivables control accounts (cuentas de clientes) at period end.",
+        "Mark the AR control accounts with yes in is_ar_control.",
+    ),
+    (
+        "Matches",
+        "result",
+        "Each payment applied to the documents it settles, with confidence and reason.",
+        "Accept or reject the suggested rows in the review column.",
+    ),
+    (
+        "Unapplied",
+        "result",
+        "Money received and not applied: unidentified payers and payments on account.",
+        "Investigate; apply or refund before the next close.",
+    ),
+    (
+        "Aging",
+        "result",
+        "Open balance per customer and currency by days past due (antigüedad de saldos).",
+        "Filter the currency column to read the totals per currency.",
+    ),
+    (
+        "Issues",
+        "record",
+        "Errors, warnings and notes from the inputs and the run, each with where to look.",
+        "Fix the errors and run again; read the warnings.",
+    ),
+    (
+        "Evidence",
+        "record",
+        "The files that went into the run, with their SHA-256, rows and control totals.",
+        "Keep with the close: it proves which data gave these results.",
+    ),
+)
+
+
+def _empty_frame(schema: TableSchema) -> pd.DataFrame:
+    """A table with no rows and the engine's dtype for each column."""
+    dtypes = {
+        Kind.DATE: "datetime64[ns]",
+        Kind.MONEY: "Int64",
+        Kind.INT: "Int64",
+        Kind.RATIO: "float64",
+    }
+    return pd.DataFrame(
+        {c.name: pd.Series(dtype=dtypes.get(c.kind, "str")) for c in schema.columns}
+    )
+
+
+def _count(table: str, column: str) -> ControlRow:
+    return ControlRow("Rows", 0, formula=f"=COUNTA({table}[[{column}]])")
+
+
+def _subtotal(table: str, column: str) -> str:
+    return f"SUBTOTAL(109,{table}[[{column}]])"
+
+
+def template_sheets() -> list[SheetSpec]:
+    """The sheets of the empty close workbook, in order."""
+    aging = aging_schema(DEFAULT_BUCKETS)
+    buckets = bucket_labels(DEFAULT_BUCKETS)
+    money_in_aging = tuple(c.name for c in aging.columns if c.kind is Kind.MONEY)
+    aging_check = (
+        f"=IF(ROUND({'+'.join(_subtotal('aging', b) for b in buckets)}"
+        f'-{_subtotal("aging", "total")},3)=0,"OK","DIFFERENCE")'
+    )
+    paste_note = "Paste below the header row: the table grows with the data. Ids stay text."
+    per_currency = "Filter the currency column to read the totals per currency."
+
+    readme_frame = pd.DataFrame(list(_SHEETS_GUIDE), columns=README.names, dtype="str")
+    settings_frame = pd.DataFrame(list(SETTING_ROWS), columns=SETTINGS.names, dtype="str")
+
+    return [
+        SheetSpec(
+            "README",
+            "readme",
+            readme_frame,
+            README,
+            title="Cuadre: month-end close of accounts receivable (cierre de cartera)",
+            subtitle="Read this first. The steps of the close and what each sheet holds.",
+            kind="info",
+            notes=_README_LINES,
+            column_widths={"sheet": 12, "kind": 9, "holds": 90, "what_to_do": 70},
+        ),
+        SheetSpec(
+            "Settings",
+            "settings",
+            settings_frame,
+            SETTINGS,
+            title="Settings",
+            subtitle="Parameters of the run, one per row. Change a value and run again.",
+            kind="input",
+            column_widths={"setting": 22, "value": 16, "meaning": 95},
+        ),
+        SheetSpec(
+            "Customers",
+            "customers",
+            _empty_frame(CUSTOMERS),
+            CUSTOMERS,
+            title="Customers",
+            subtitle="Customer master data (optional): names, tax ids, payer accounts, aliases.",
+            kind="input",
+            controls=(_count("customers", "customer_id"),),
+            notes=(paste_note,),
+        ),
+        SheetSpec(
+            "OpenItems",
+            "open_items",
+            _empty_frame(OPEN_ITEMS),
+            OPEN_ITEMS,
+            title="Open items (cartera abierta)",
+            subtitle="What customers owe: one row per open invoice, credit note or installment.",
+            kind="input",
+            controls=(
+                _count("open_items", "document_id"),
+                ControlRow(
+                    "Open amount (visible rows)",
+                    0,
+                    formula="=" + _subtotal("open_items", "amount_open"),
+                ),
+            ),
+            notes=(paste_note, per_currency),
+        ),
+        SheetSpec(
+            "Bank",
+            "bank_lines",
+            _empty_frame(BANK_LINES),
+            BANK_LINES,
+            title="Bank statement lines",
+            subtitle="Every line of the bank statements; money-in lines are the payments.",
+            kind="input",
+            controls=(
+                _count("bank_lines", "line_id"),
+                ControlRow(
+                    "Net amount (visible rows)",
+                    0,
+                    formula="=" + _subtotal("bank_lines", "amount"),
+                ),
+            ),
+            notes=(paste_note, per_currency),
+        ),
+        SheetSpec(
+            "GL",
+            "trial_balance",
+            _empty_frame(TRIAL_BALANCE),
+            TRIAL_BALANCE,
+            title="General ledger (balanza de comprobación)",
+            subtitle="Balances at period end; mark the receivables control accounts with yes.",
+            kind="input",
+            controls=(_count("trial_balance", "account"),),
+            notes=(paste_note,),
+        ),
+        SheetSpec(
+            "Matches",
+            "allocations",
+            _empty_frame(MATCHES),
+            MATCHES,
+            title="Matches: payments applied to documents",
+            subtitle="Review the suggested rows: write accept or reject in the review column. "
+            "Auto rows were applied.",
+            totals=("amount_applied", "difference"),
+            controls=(_count("allocations", "payment_id"),),
+            notes=(per_currency,),
+        ),
+        SheetSpec(
+            "Unapplied",
+            "unapplied",
+            _empty_frame(UNAPPLIED),
+            UNAPPLIED,
+            title="Unapplied cash (pagos no identificados y saldos a favor)",
+            subtitle="Money received and not applied automatically: investigate, then apply.",
+            totals=("amount", "amount_unapplied"),
+            controls=(_count("unapplied", "payment_id"),),
+            notes=(per_currency,),
+        ),
+        SheetSpec(
+            "Aging",
+            "aging",
+            _empty_frame(aging),
+            aging,
+            title="Aging (antigüedad de saldos)",
+            subtitle="Open receivables after cash application by days past due, per customer "
+            "and currency.",
+            totals=money_in_aging,
+            controls=(
+                _count("aging", "customer_id"),
+                ControlRow("Buckets add up to the total", "OK", formula=aging_check, check=True),
+            ),
+            notes=(per_currency,),
+        ),
+        SheetSpec(
+            "Issues",
+            "issues",
+            _empty_frame(ISSUES),
+            ISSUES,
+            title="Issues",
+            subtitle="Problems and notes found in the inputs and the run, each with where to look.",
+            kind="info",
+            controls=tuple(
+                ControlRow(label, 0, formula=f'=COUNTIF(issues[[severity]],"{severity}")')
+                for label, severity in (
+                    ("Errors", "error"),
+                    ("Warnings", "warning"),
+                    ("Notes", "info"),
+                )
+            ),
+        ),
+        SheetSpec(
+            "Evidence",
+            "evidence",
+            _empty_frame(EVIDENCE),
+            EVIDENCE,
+            title="Evidence",
+            subtitle="What went into the run: each input file with its SHA-256, rows and "
+            "control total.",
+            kind="info",
+        ),
+    ]
+
+
+def build_template(path: str | Path) -> None:
+    """Write the empty month-end close workbook to ``path`` (atomically)."""
+    write_workbook(
+        path,
+        template_sheets(),
+        properties={
+            "title": "Cuadre Close",
+            "subject": "Accounts receivable month-end close",
+            "comments": "Generated by python -m cuadre.workbook.template; do not edit by hand.",
+            "created": CREATED,
+        },
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0]) if args else DEFAULT_PATH
+    build_template(out)
+    print(f"Template written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
