@@ -1,0 +1,99 @@
+"""The cuadre command on contract files written by another program."""
+
+import re
+import subprocess
+import sys
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from cuadre import __version__
+from cuadre.cli import app
+
+runner = CliRunner()
+
+OI = (
+    "customer_id,customer_name,document_id,document_type,document_date,due_date,currency,amount_open\n"
+    "C1,Uno SA de CV,FA-1,invoice,2026-09-01,2026-10-01,MXN,1160.00\n"
+    "C2,Dos Inc,INV-7,invoice,2026-08-01,2026-08-31,USD,250.00\n"
+)
+PAY = (
+    "payment_id,value_date,amount,currency,payer_name,remittance\n"
+    "P1,2026-10-15,1160.00,MXN,UNO SA DE CV,PAGO FA 1\n"
+    "P2,2026-10-16,99.00,USD,NADIE,\n"
+)
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_match_writes_allocations(write, tmp_path):
+    oi, pay = write("oi.csv", OI), write("pay.csv", PAY)
+    out = tmp_path / "alloc.csv"
+    result = runner.invoke(app, ["match", "--open-items", str(oi), "--payments", str(pay),
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    alloc = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert alloc[["payment_id", "document_id", "status", "amount_applied"]].values.tolist() == [
+        ["P1", "FA-1", "auto", "1160.00"],
+        ["P2", "", "unmatched", "99.00"],
+    ]
+
+
+def test_match_to_xlsx(write, tmp_path):
+    out = tmp_path / "alloc.xlsx"
+    result = runner.invoke(app, ["match", "--open-items", str(write("oi.csv", OI)),
+                                 "--payments", str(write("pay.csv", PAY)), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    from cuadre.io.tables import read_table
+    from cuadre.model import ALLOCATIONS
+
+    back, findings = read_table(out, ALLOCATIONS)
+    assert back["amount_applied"].tolist() == [116000, 9900]
+
+
+def test_bad_input_exit_1_with_located_lines(write, tmp_path):
+    oi = write("oi.csv", OI.replace("1160.00", "12x").replace("USD", "USX"))
+    out = tmp_path / "alloc.csv"
+    result = runner.invoke(app, ["match", "--open-items", str(oi), "--payments",
+                                 str(write("pay.csv", PAY)), "--out", str(out)])
+    assert result.exit_code == 1
+    lines = [ln for ln in result.stderr.splitlines() if ": error: " in ln]
+    assert any(re.match(rf"^{re.escape(str(oi))}:2:8: error: amount_open \"12x\"", ln) for ln in lines)
+    assert any(re.match(rf"^{re.escape(str(oi))}:3:7: error: currency", ln) for ln in lines)
+    assert not out.exists()
+
+
+def test_aging_with_buckets(write, tmp_path):
+    out = tmp_path / "aging.csv"
+    result = runner.invoke(app, ["aging", "--open-items", str(write("oi.csv", OI)), "--as-of",
+                                 "2026-10-31", "--buckets", "30,60,90", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    aging = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert list(aging.columns[:9]) == ["customer_id", "customer_name", "currency", "current",
+                                       "1-30", "31-60", "61-90", "91+", "total"]
+    assert aging.set_index("customer_id").loc["C2", "61-90"] == "250.00"
+
+
+def test_usage_errors_exit_2(write, tmp_path):
+    oi = str(write("oi.csv", OI))
+    r1 = runner.invoke(app, ["aging", "--open-items", oi, "--as-of", "31/10/2026", "--out",
+                             str(tmp_path / "a.csv")])
+    r2 = runner.invoke(app, ["aging", "--open-items", oi, "--as-of", "2026-10-31",
+                             "--buckets", "60,30", "--out", str(tmp_path / "a.csv")])
+    assert (r1.exit_code, r2.exit_code) == (2, 2)
+    assert "YYYY-MM-DD" in r1.stderr and "increasing" in r2.stderr
+
+
+def test_console_script_runs(write, tmp_path):
+    """The installed entry point, as a user runs it."""
+    out = tmp_path / "alloc.csv"
+    proc = subprocess.run(
+        [sys.executable, "-m", "cuadre", "match", "--open-items", str(write("oi.csv", OI)),
+         "--payments", str(write("pay.csv", PAY)), "--out", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert out.exists()
