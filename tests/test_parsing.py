@@ -118,3 +118,9 @@ def test_ints_and_headers():
     assert bad.tolist() == [False, False, True, False]
     assert normalize_header("\ufeff Amount Open ") == "amount_open"
     assert normalize_header("Customer-ID") == "customer_id"
+
+
+def test_empty_columns():
+    r = amounts([])
+    assert len(r.units) == 0
+    assert len(parse_dates(pd.Series([], dtype=object)).dates) == 0

@@ -146,8 +146,16 @@ def _index_customers(customers: pd.DataFrame | None, open_items: pd.DataFrame) -
     return _Customers(by_account, by_tax, by_name, names, [by_name[n] for n in names], display)
 
 
-def _find_refs(text: str, docs: _Docs, currency: str) -> tuple[list[int], list[str]]:
-    """Documents named in ``text``; returns (doc indices, how each was written)."""
+def _find_refs(
+    text: str, docs: _Docs, currency: str, customer: str = ""
+) -> tuple[list[int], list[str]]:
+    """Documents named in ``text``; returns (doc indices, how each was written).
+
+    A token written like the document id (letters and digits equal) names it in any
+    currency (a mismatch is reported by the caller). A bare number (its numeric core)
+    only names documents of the payment's currency, of the identified customer when
+    there is one, and only when it is unambiguous: strict, a guess is not a reference.
+    """
     if not text:
         return [], []
     found: list[int] = []
@@ -159,9 +167,13 @@ def _find_refs(text: str, docs: _Docs, currency: str) -> tuple[list[int], list[s
         if len(digits_only) > 12:
             continue  # account numbers, CLABEs, long bank references
         hits = docs.by_compact.get(compact(token), [])
-        if not hits:
-            core = digits_only.lstrip("0")
-            hits = docs.by_core.get(core, []) if len(core) >= 4 else []
+        if not hits and len(digits_only.lstrip("0")) >= 4:
+            core = docs.by_core.get(digits_only.lstrip("0"), [])
+            core = [h for h in core if docs.frame.at[h, "currency"] == currency]
+            if customer:
+                core = [h for h in core if docs.frame.at[h, "customer_id"] == customer] or core
+            ids = {docs.frame.at[h, "document_id"] for h in core}
+            hits = core if len(ids) == 1 else []
         hits = [h for h in hits if h not in found]
         if hits:
             found.extend(hits)
@@ -291,10 +303,11 @@ def _apply_one(
         return format_amount(int(units), cur)
 
     cust, how, id_conf = _identify(p, custs, policy)
-    refs, written = _find_refs(str(p.get("remittance", "") or ""), docs, cur)
+    refs, written = _find_refs(str(p.get("remittance", "") or ""), docs, cur, cust)
     oi = docs.frame
     other_cur = [d for d in refs if oi.at[d, "currency"] != cur]
-    refs = [d for d in refs if oi.at[d, "currency"] == cur]
+    same = [(d, w) for d, w in zip(refs, written, strict=True) if oi.at[d, "currency"] == cur]
+    refs, written = [d for d, _ in same], [w for _, w in same]
     if other_cur:
         findings.append(
             warning(

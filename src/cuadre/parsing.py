@@ -145,6 +145,10 @@ def parse_amounts(
     from the values themselves and falls back to ``.``.
     """
     raw = values.astype(object)
+    if raw.empty:
+        nothing = pd.Series(False, index=values.index, dtype=bool)
+        units = pd.Series(pd.NA, index=values.index, dtype="Int64")
+        return AmountParse(units, nothing, nothing.copy(), nothing.copy(), {".": 0, ",": 0})
     is_float = raw.map(lambda v: isinstance(v, float | np.floating | int | np.integer))
     is_float &= ~raw.map(lambda v: isinstance(v, bool))
     texts = cell_text(raw.where(~is_float, ""))

@@ -38,7 +38,7 @@ from cuadre.model.tables import (
     Kind,
     TableSchema,
 )
-from cuadre.workbook.writer import ControlRow, SheetSpec, write_workbook
+from cuadre.workbook.writer import ControlRow, SheetSpec, column_ref, write_workbook
 
 __all__ = ["DEFAULT_PATH", "MATCHES", "README", "SETTING_ROWS", "build_template", "template_sheets"]
 
@@ -211,11 +211,11 @@ def _empty_frame(schema: TableSchema) -> pd.DataFrame:
 
 
 def _count(table: str, column: str) -> ControlRow:
-    return ControlRow("Rows", 0, formula=f"=COUNTA({table}[[{column}]])")
+    return ControlRow("Rows", 0, formula=f"=COUNTA({column_ref(table, column)})")
 
 
 def _subtotal(table: str, column: str) -> str:
-    return f"SUBTOTAL(109,{table}[[{column}]])"
+    return f"SUBTOTAL(109,{column_ref(table, column)})"
 
 
 def template_sheets() -> list[SheetSpec]:
@@ -360,7 +360,9 @@ def template_sheets() -> list[SheetSpec]:
             subtitle="Problems and notes found in the inputs and the run, each with where to look.",
             kind="info",
             controls=tuple(
-                ControlRow(label, 0, formula=f'=COUNTIF(issues[[severity]],"{severity}")')
+                ControlRow(
+                    label, 0, formula=f'=COUNTIF({column_ref("issues", "severity")},"{severity}")'
+                )
                 for label, severity in (
                     ("Errors", "error"),
                     ("Warnings", "warning"),
