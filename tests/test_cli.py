@@ -51,6 +51,7 @@ def test_match_to_xlsx(write, tmp_path):
     from cuadre.model import ALLOCATIONS
 
     back, findings = read_table(out, ALLOCATIONS)
+    assert not [f for f in findings if f.is_error]
     assert back["amount_applied"].tolist() == [116000, 9900]
 
 

@@ -69,12 +69,12 @@ def cell_text(values: pd.Series) -> pd.Series:
             return ""
         return str(v)
 
-    if values.dtype == object or str(values.dtype) in ("str", "string"):
-        texts = values.map(one) if values.map(type).ne(str).any() else values
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        texts = values  # CSV cells: all text already (checked in C, no Python loop)
     else:
         texts = values.map(one)
-    out = texts.astype(object).str.replace("\u00a0", " ", regex=False).str.strip()
-    return out.fillna("").astype(object)
+    # str.strip also removes non-breaking and other Unicode spaces at both ends
+    return texts.astype(object).str.strip().fillna("").astype(object)
 
 
 # --------------------------------------------------------------------------- amounts
@@ -106,12 +106,18 @@ class AmountParse:
 
 def decimal_votes(texts: pd.Series) -> dict[str, int]:
     """Count the values that can only be read with ``.`` or with ``,`` as decimal."""
+    texts = texts.astype(object).fillna("").astype(str)
+    plain = texts.str.fullmatch(r"-?\d*")
+    simple_dot = texts.str.fullmatch(r"-?\d+\.\d+") & ~texts.str.fullmatch(r"-?\d{1,3}\.\d{3}")
+    texts = texts[~plain & ~simple_dot]
+    if texts.empty:
+        return {".": int(simple_dot.sum()), ",": 0}
     body = _clean_body(texts)[0]
     dot = body.str.match(_DOT_DEC) & ~body.str.match(_AMBIG_DOT)
     dot |= body.str.match(_DOT_THOUSANDS) & ~body.str.match(_AMBIG_COMMA)
     comma = body.str.match(_COMMA_DEC) & ~body.str.match(_AMBIG_COMMA)
     comma |= body.str.match(_COMMA_THOUSANDS) & ~body.str.match(_AMBIG_DOT)
-    return {".": int(dot.sum()), ",": int(comma.sum())}
+    return {".": int(dot.sum()) + int(simple_dot.sum()), ",": int(comma.sum())}
 
 
 def _clean_body(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -156,6 +162,26 @@ def parse_amounts(
         # doubles from a workbook: their shortest repr is the value the user sees
         texts = texts.where(~is_float, raw[is_float].map(_float_text))
     empty = texts.eq("")
+    # fast path: the contract's own form (-1234.56) needs none of the checks below
+    simple = texts.str.fullmatch(r"-?\d+(?:\.\d+)?") & ~is_float
+    simple &= ~texts.str.fullmatch(r"-?\d{1,3}\.\d{3}")  # 1.234: thousands or decimals?
+    if simple.all():
+        return _to_units(texts, exponents, rounding, empty)
+    messy = ~simple
+    if simple.any():
+        if decimal_separator is None:
+            v = decimal_votes(texts[messy & ~is_float])
+            dots = v["."] + int((simple & texts.str.contains(".", regex=False)).sum())
+            decimal_separator = "," if v[","] > dots else "."
+        rest = parse_amounts(values[messy], exponents[messy], decimal_separator, rounding)
+        fast = _to_units(texts[simple], exponents[simple], rounding, empty[simple])
+        units = pd.concat([fast.units, rest.units]).reindex(values.index)
+        def joined(name: str) -> pd.Series:
+            return pd.concat([getattr(fast, name), getattr(rest, name)]).reindex(values.index)
+
+        return AmountParse(
+            units, joined("invalid"), joined("rounded"), joined("empty"), rest.votes, rest.ambiguous
+        )
     body, negative = _clean_body(texts)
     votes = decimal_votes(texts.where(~is_float, ""))
     if decimal_separator is None:
@@ -187,21 +213,50 @@ def parse_amounts(
     ambiguous = int((amb_dot | amb_comma).sum())
 
     invalid = canon.eq("") & ~empty
-    units = pd.Series(pd.NA, index=values.index, dtype="Int64")
-    rounded = pd.Series(False, index=values.index)
+    parsed = _to_units(canon.where(~negative, "-" + canon), exponents, rounding, empty | invalid)
+    invalid = invalid | parsed.invalid
+    units = parsed.units.where(~invalid, pd.NA)
+    return AmountParse(units, invalid, parsed.rounded, empty, votes, ambiguous)
+
+
+def _to_units(
+    canon: pd.Series, exponents: pd.Series, rounding: str, skip: pd.Series
+) -> AmountParse:
+    """Canonical text (``-1234.5678``) -> minor units, exactly, rounding where needed."""
+    units = pd.Series(pd.NA, index=canon.index, dtype="Int64")
+    rounded = pd.Series(False, index=canon.index)
+    invalid = pd.Series(False, index=canon.index)
     exps = exponents.astype("Int64").fillna(2)
-    parts = canon.str.partition(".")
+    # Fast exact path: a decimal text with at most `e` decimals and fewer than 15
+    # significant digits converts to the nearest double, whose product by 10**e rounds
+    # back to the exact integer (error < 2**-50 of a unit). Anything else goes through
+    # exact string arithmetic below.
+    dot = canon.str.find(".")
+    length = canon.str.len()
+    decimals = (length - dot - 1).where(dot >= 0, 0)
+    digits_n = length - canon.str.startswith("-").astype(int) - (dot >= 0).astype(int)
+    quick = ~skip & (decimals <= exps) & (digits_n <= 15)
+    if quick.any():
+        floats = pd.to_numeric(canon.where(quick), errors="coerce")
+        scale = np.power(10.0, exps.to_numpy(dtype=np.int64))
+        exact = np.rint(floats.to_numpy(dtype=np.float64) * scale)
+        good = quick & floats.notna()
+        units[good] = exact[good.to_numpy()].astype(np.int64)
+        skip = skip | good
+    if skip.all():
+        return AmountParse(units, invalid, rounded, canon.eq(""))
+    negative = canon.str.startswith("-")
+    parts = canon.str.lstrip("-").str.partition(".")
     whole, frac = parts[0], parts[2]
-    ok = ~invalid & ~empty
+    ok = ~skip
     for e in sorted(set(exps[ok].tolist())):
         sel = ok & exps.eq(e)
         if not sel.any():
             continue
         w = whole[sel]
         f = frac[sel]
-        too_long = f.str.len() > e
-        excess = too_long & f.str.slice(e).str.strip("0").ne("")
-        f_cut = f.str.slice(0, e).str.pad(int(e), side="right", fillchar="0") if e else f.str.slice(0, 0)
+        excess = (f.str.len() > e) & f.str.slice(int(e)).str.strip("0").ne("")
+        f_cut = f.str.slice(0, int(e)).str.pad(int(e), side="right", fillchar="0")
         digits = (w + f_cut).str.lstrip("0").replace("", "0")
         too_big = digits.str.len() > 17
         vals = pd.to_numeric(digits.where(~too_big, "0"), errors="coerce").astype("Int64")
@@ -216,9 +271,9 @@ def parse_amounts(
             invalid[too_big[too_big].index] = True
             vals[too_big] = pd.NA
         units[sel] = vals
-    units = units.where(~negative, -units)
-    units[invalid] = pd.NA
-    return AmountParse(units, invalid, rounded, empty, votes, ambiguous)
+    slow = ~skip
+    units[slow] = units[slow].where(~negative[slow], -units[slow])
+    return AmountParse(units, invalid, rounded, canon.eq(""))
 
 
 def _float_text(v: object) -> str:
@@ -315,6 +370,13 @@ def parse_dates(values: pd.Series, order: str = "dmy") -> DateParse:
         out[serial] = EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
 
     rest = ~temporal & ~serial & ~empty
+    iso_fast = pd.to_datetime(texts.where(rest), format="%Y-%m-%d", errors="coerce")
+    fast_hit = iso_fast.notna()
+    if fast_hit.any():
+        out[fast_hit] = iso_fast[fast_hit].astype("datetime64[ns]")
+        rest &= ~fast_hit
+    if not rest.any():
+        return DateParse(out, out.isna() & ~empty, empty, serial & ~temporal)
     t = texts.where(rest, "")
     iso = t.str.extract(_ISO)
     hit = iso[0].notna()

@@ -11,24 +11,32 @@ def payments_from_bank_lines(bank_lines: pd.DataFrame) -> pd.DataFrame:
     """Bank lines with amount > 0 are payments (contract: bank_lines as ``--payments``).
 
     payment_id = line_id, value_date = value_date or else booking_date,
-    payer_name/account = counterparty_name/account. Provenance is kept.
+    payer_name/account = counterparty_name/account, payer_tax_id empty. Provenance
+    columns are kept; rows are sorted by value date, then payment id.
     """
-    lines = bank_lines[bank_lines["amount"].fillna(0) > 0]
+    lines = bank_lines[bank_lines["amount"].fillna(0) > 0].reset_index(drop=True)
+
+    def col(name: str) -> pd.Series:
+        if name in lines:
+            return lines[name].astype(object)
+        return pd.Series([""] * len(lines), dtype=object)
+
     value_date = lines["value_date"] if "value_date" in lines else lines["booking_date"]
     out = pd.DataFrame(
         {
-            "payment_id": lines["line_id"],
+            "payment_id": col("line_id"),
             "value_date": value_date.fillna(lines["booking_date"]),
             "amount": lines["amount"],
-            "currency": lines["currency"],
-            "payer_name": lines.get("counterparty_name", ""),
-            "payer_account": lines.get("counterparty_account", ""),
-            "payer_tax_id": "",
-            "remittance": lines.get("remittance", ""),
-            "bank_reference": lines.get("bank_reference", ""),
+            "currency": col("currency"),
+            "payer_name": col("counterparty_name"),
+            "payer_account": col("counterparty_account"),
+            "payer_tax_id": pd.Series([""] * len(lines), dtype=object),
+            "remittance": col("remittance"),
+            "bank_reference": col("bank_reference"),
         }
     )
-    for c in PROVENANCE:
-        if c in lines:
-            out[c] = lines[c]
-    return out[[*PAYMENTS.names, *[c for c in PROVENANCE if c in out]]].reset_index(drop=True)
+    provenance = [c for c in PROVENANCE if c in lines] if "source_row" in lines else []
+    for c in provenance:
+        out[c] = lines[c]
+    out = out.sort_values(list(PAYMENTS.sort_by), kind="stable").reset_index(drop=True)
+    return out[[*PAYMENTS.names, *provenance]]

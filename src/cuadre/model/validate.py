@@ -274,8 +274,7 @@ def _decide_decimal(
             v = parsing.decimal_votes(texts)
             votes["."] += v["."]
             votes[","] += v[","]
-            body = parsing._clean_body(texts)[0]
-            ambiguous += int(body.str.match(r"^\d{1,3}[.,]\d{3}$").sum())
+            ambiguous += int(texts.str.fullmatch(r"[-+(]?\s*\d{1,3}[.,]\d{3}\)?-?").sum())
     loc = Location(raw.file, None, None, raw.sheet)
     if votes["."] and votes[","]:
         chosen = "," if votes[","] > votes["."] else "."
