@@ -273,6 +273,66 @@ SETTINGS = TableSchema(
     ),
 )
 
+FISCAL_DOCS = TableSchema(
+    name="fiscal_docs",
+    sheet="FiscalDocs",
+    description="E-invoices as the tax authority has them (SAT CFDI, DIAN UBL): one row per document.",
+    key=("uuid",),
+    sort_by=("issue_date", "uuid"),
+    columns=(
+        C("uuid", K.TEXT, True, "CFDI UUID (TimbreFiscalDigital) or DIAN CUFE/CUDE"),
+        C("kind", K.TEXT, True, "invoice, credit_note, debit_note, payment, other"),
+        C("series", K.TEXT),
+        C("folio", K.TEXT, False, "document number as issued (series + folio)"),
+        C("issuer_tax_id", K.TEXT, True, "RFC / NIT of the issuer"),
+        C("issuer_name", K.TEXT),
+        C("receiver_tax_id", K.TEXT, True, "RFC / NIT of the customer"),
+        C("receiver_name", K.TEXT),
+        C("issue_date", K.DATE, True),
+        C("due_date", K.DATE, False, "DIAN PaymentDueDate; empty for CFDI"),
+        C("currency", K.CURRENCY, True),
+        C("exchange_rate", K.TEXT, False, "TipoCambio as written (decimal text)"),
+        C("subtotal", K.MONEY, False, "before taxes and discounts"),
+        C("discount", K.MONEY),
+        C("taxes_transferred", K.MONEY, False, "IVA, IEPS... added"),
+        C("taxes_withheld", K.MONEY, False, "retenciones"),
+        C("total", K.MONEY, True),
+        C("payment_method", K.TEXT, False, "PUE or PPD (CFDI MetodoPago)"),
+        C("payment_form", K.TEXT, False, "CFDI FormaPago / DIAN PaymentMeans"),
+        C("status", K.TEXT, False, "valid, cancelled (from SAT Metadata), or empty"),
+        C("related_uuids", K.TEXT, False, "';'-separated, with the relation type: 01:UUID"),
+        C("source_file", K.TEXT),
+    ),
+)
+
+PAYMENT_COMPLEMENTS = TableSchema(
+    name="payment_complements",
+    sheet="PaymentComplements",
+    description="CFDI Pagos 2.0: one row per paid document (DoctoRelacionado) of each payment.",
+    key=("complement_uuid", "payment_index", "related_uuid"),
+    sort_by=("payment_date", "complement_uuid", "payment_index"),
+    columns=(
+        C("complement_uuid", K.TEXT, True, "UUID of the Pago CFDI"),
+        C("payment_index", K.INT, True, "1-based position of the pago:Pago node"),
+        C("payment_date", K.DATE, True, "FechaPago"),
+        C("payment_form", K.TEXT, False, "FormaDePagoP"),
+        C("payment_currency", K.CURRENCY, True, "MonedaP"),
+        C("payment_amount", K.MONEY, True, "Monto", currency_column="payment_currency"),
+        C("related_uuid", K.TEXT, True, "IdDocumento: the invoice paid"),
+        C("related_series", K.TEXT),
+        C("related_folio", K.TEXT),
+        C("currency", K.CURRENCY, True, "MonedaDR: the invoice's currency"),
+        C("equivalence", K.TEXT, False, "EquivalenciaDR as written"),
+        C("installment", K.INT, True, "NumParcialidad"),
+        C("balance_before", K.MONEY, True, "ImpSaldoAnt"),
+        C("amount_paid", K.MONEY, True, "ImpPagado"),
+        C("balance_after", K.MONEY, True, "ImpSaldoInsoluto"),
+        C("issuer_tax_id", K.TEXT),
+        C("receiver_tax_id", K.TEXT),
+        C("source_file", K.TEXT),
+    ),
+)
+
 AGING_FIXED = ("customer_id", "customer_name", "currency")
 """Aging columns before the buckets; ``total`` and informational columns follow them."""
 
@@ -290,5 +350,7 @@ TABLES: dict[str, TableSchema] = {
         ISSUES,
         EVIDENCE,
         SETTINGS,
+        FISCAL_DOCS,
+        PAYMENT_COMPLEMENTS,
     )
 }
