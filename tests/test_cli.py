@@ -98,3 +98,31 @@ def test_console_script_runs(write, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert out.exists()
+
+
+def test_demo_command_builds_the_workbook(tmp_path):
+    out = tmp_path / "demo.xlsx"
+    result = runner.invoke(app, ["demo", "--out", str(out), "--customers", "30"])
+    assert result.exit_code == 0, result.output
+    assert out.exists() and (tmp_path / "demo-data" / "open_items.csv").exists()
+    import openpyxl
+
+    assert "Matches" in openpyxl.load_workbook(out, read_only=True).sheetnames
+
+
+def test_close_command_on_files(write, tmp_path):
+    out = tmp_path / "close.xlsx"
+    result = runner.invoke(app, ["close", "--open-items", str(write("oi.csv", OI)),
+                                 "--payments", str(write("pay.csv", PAY)), "--as-of",
+                                 "2026-10-31", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    import openpyxl
+
+    wb = openpyxl.load_workbook(out, data_only=True)
+    assert wb["Evidence"]["A1"].value == "Evidence"
+
+
+def test_template_command(tmp_path):
+    out = tmp_path / "t.xlsx"
+    result = runner.invoke(app, ["template", "--out", str(out)])
+    assert result.exit_code == 0 and out.exists()

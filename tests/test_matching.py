@@ -170,3 +170,20 @@ def test_conservation_and_no_over_application(docs, pays):
     assert (alloc["confidence"].between(0, 1)).all()
     after = apply_allocations(oi, alloc)
     assert after["amount_open"].sum() == oi["amount_open"].sum() - applied.sum()
+
+
+def test_credit_note_named_in_remittance_is_netted():
+    oi = open_items(
+        [
+            {"customer_id": "C1", "document_id": "FA-9001", "due_date": "2026-10-01",
+             "amount_open": 100000},
+            {"customer_id": "C1", "document_id": "NC-501", "document_type": "credit_note",
+             "due_date": "2026-10-01", "amount_open": -20000},
+        ]
+    )
+    alloc, _ = match_payments(oi, payments([{"payment_id": "P1", "amount": 80000,
+                                               "remittance": "FA-9001 menos NC-501"}]))
+    assert alloc[["document_id", "amount_applied", "status"]].values.tolist() == [
+        ["FA-9001", 100000, "auto"], ["NC-501", -20000, "auto"]
+    ]
+    assert apply_allocations(oi, alloc).empty

@@ -661,8 +661,10 @@ def apply_allocations(open_items: pd.DataFrame, allocations: pd.DataFrame) -> pd
     order = out[hit].sort_values(["document_id", "due_date"], kind="stable", na_position="last")
     new_open = out["amount_open"].copy()
     for idx, doc, amt in zip(order.index, order["document_id"], order["amount_open"], strict=True):
-        take = min(applied[doc], int(amt)) if amt > 0 else 0
-        new_open.at[idx] = int(amt) - take
+        left, amt = applied[doc], int(amt)
+        # credit notes are applied with negative amounts: take toward zero, same sign only
+        take = 0 if left * amt <= 0 else (1 if amt > 0 else -1) * min(abs(left), abs(amt))
+        new_open.at[idx] = amt - take
         applied[doc] -= take
     out["amount_open"] = new_open
     return out[out["amount_open"].ne(0)].reset_index(drop=True)

@@ -47,6 +47,7 @@ from cuadre.model.tables import (
     TableSchema,
 )
 from cuadre.model.validate import ReadOptions
+from cuadre.workbook.template import readme_sheet
 from cuadre.workbook.writer import ControlRow, SheetSpec, write_workbook
 
 
@@ -175,6 +176,7 @@ def build_sheets(
         )
 
     sheets = [
+        readme_sheet(),
         SheetSpec(
             "Settings",
             "settings",

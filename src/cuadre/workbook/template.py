@@ -218,6 +218,11 @@ def _subtotal(table: str, column: str) -> str:
     return f"SUBTOTAL(109,{column_ref(table, column)})"
 
 
+def readme_sheet() -> SheetSpec:
+    """The README sheet for the accountant (also the first sheet of a close workbook)."""
+    return template_sheets()[0]
+
+
 def template_sheets() -> list[SheetSpec]:
     """The sheets of the empty close workbook, in order."""
     aging = aging_schema(DEFAULT_BUCKETS)
