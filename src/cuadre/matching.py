@@ -33,10 +33,12 @@ by construction and is checked: per payment, applied + difference = amount.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,6 +63,9 @@ class MatchPolicy(BaseModel):
     max_oldest_prefix: int = Field(12, ge=1, description="oldest invoices tried as a block")
 
 
+Payment = dict[str, Any]
+"""One payments row as a plain dict (row access on a DataFrame is 50x slower)."""
+
 _TOKEN = re.compile(r"[A-Z]{0,6}[ \-#./:]{0,2}\d[\d\- ]*\d|\d")
 _RFC = re.compile(r"\b[A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3}\b")
 
@@ -69,6 +74,11 @@ _RFC = re.compile(r"\b[A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3}\b")
 class _Docs:
     frame: pd.DataFrame
     remaining: np.ndarray
+    ids: list[str] = field(default_factory=list)
+    cust: list[str] = field(default_factory=list)
+    cur: list[str] = field(default_factory=list)
+    due: list[pd.Timestamp] = field(default_factory=list)
+    src: list[str] = field(default_factory=list)
     by_compact: dict[str, list[int]] = field(default_factory=dict)
     by_core: dict[str, list[int]] = field(default_factory=dict)
     by_customer: dict[tuple[str, str], list[int]] = field(default_factory=dict)
@@ -83,13 +93,31 @@ class _Customers:
     names: list[str]
     ids: list[str]
     display: dict[str, str]
+    sorted_names: list[tuple[str, str]] = field(default_factory=list)
+
+    def by_prefix(self, prefix: str) -> set[str]:
+        """Customers whose normalised name starts with ``prefix`` (bank names are cut)."""
+        i = bisect.bisect_left(self.sorted_names, (prefix, ""))
+        found = set()
+        while i < len(self.sorted_names) and self.sorted_names[i][0].startswith(prefix):
+            found.add(self.sorted_names[i][1])
+            i += 1
+        return found
 
 
 def _index_docs(open_items: pd.DataFrame) -> _Docs:
     oi = open_items.reset_index(drop=True)
     due = oi["due_date"].fillna(oi["document_date"])
     oi = oi.assign(_due=due)
-    docs = _Docs(oi, oi["amount_open"].fillna(0).to_numpy(dtype=np.int64).copy())
+    docs = _Docs(
+        oi,
+        oi["amount_open"].fillna(0).to_numpy(dtype=np.int64).copy(),
+        ids=oi["document_id"].tolist(),
+        cust=oi["customer_id"].tolist(),
+        cur=oi["currency"].tolist(),
+        due=oi["_due"].tolist(),
+        src=[_src(r) for r in oi.to_dict("records")] if "source_file" in oi else [""] * len(oi),
+    )
     for i, (doc_id, ref, cust, cur) in enumerate(
         zip(oi["document_id"], oi["reference"], oi["customer_id"], oi["currency"], strict=True)
     ):
@@ -143,7 +171,10 @@ def _index_customers(customers: pd.DataFrame | None, open_items: pd.DataFrame) -
         if name and normalize_name(name):
             by_name.setdefault(normalize_name(name), cid)
     names = list(by_name)
-    return _Customers(by_account, by_tax, by_name, names, [by_name[n] for n in names], display)
+    ids = [by_name[n] for n in names]
+    return _Customers(
+        by_account, by_tax, by_name, names, ids, display, sorted(zip(names, ids, strict=True))
+    )
 
 
 def _find_refs(
@@ -169,10 +200,10 @@ def _find_refs(
         hits = docs.by_compact.get(compact(token), [])
         if not hits and len(digits_only.lstrip("0")) >= 4:
             core = docs.by_core.get(digits_only.lstrip("0"), [])
-            core = [h for h in core if docs.frame.at[h, "currency"] == currency]
+            core = [h for h in core if docs.cur[h] == currency]
             if customer:
-                core = [h for h in core if docs.frame.at[h, "customer_id"] == customer] or core
-            ids = {docs.frame.at[h, "document_id"] for h in core}
+                core = [h for h in core if docs.cust[h] == customer] or core
+            ids = {docs.ids[h] for h in core}
             hits = core if len(ids) == 1 else []
         hits = [h for h in hits if h not in found]
         if hits:
@@ -182,7 +213,7 @@ def _find_refs(
 
 
 def _identify(
-    payment: pd.Series, custs: _Customers, policy: MatchPolicy
+    payment: Payment, custs: _Customers, policy: MatchPolicy
 ) -> tuple[str, str, float]:
     """(customer_id, how, confidence of the identification); '' when unknown."""
     acc = compact(payment.get("payer_account", "") or "")
@@ -199,7 +230,7 @@ def _identify(
         if name in custs.by_name:
             return custs.by_name[name], f'payer name "{payment["payer_name"]}" is the customer', 0.95
         if len(name) >= 12:
-            prefixed = {custs.ids[i] for i, n in enumerate(custs.names) if n.startswith(name)}
+            prefixed = custs.by_prefix(name)
             if len(prefixed) == 1:
                 cid = prefixed.pop()
                 return cid, f'payer name "{payment["payer_name"]}" is the start of {custs.display.get(cid, cid)}', 0.93
@@ -232,17 +263,17 @@ def match_payments(
     rows: list[dict[str, object]] = []
     pay = payments.reset_index(drop=True)
     order = pay.sort_values(["value_date", "payment_id"], kind="stable").index
-    oi = docs.frame
+    records = pay.to_dict("records")
     for done, pos in enumerate(order, start=1):
         if progress is not None and done % 500 == 0:
             progress(done)
-        p = pay.loc[pos]
+        p = records[pos]
         before = len(rows)
         _apply_one(p, docs, custs, policy, rows, findings)
         for r in rows[before:]:
             r["payment_row"] = _src(p)
             d = r.pop("_doc", None)
-            r["document_row"] = _src(oi.loc[d]) if d is not None else ""
+            r["document_row"] = docs.src[int(d)] if isinstance(d, int) else ""
     alloc = pd.DataFrame(rows, columns=[*ALLOCATIONS.names, "payment_row", "document_row"])
     for c in ("amount_applied", "difference"):
         alloc[c] = alloc[c].astype("Int64")
@@ -251,7 +282,7 @@ def match_payments(
     return alloc, findings
 
 
-def _src(row: pd.Series) -> str:
+def _src(row: Mapping[str, Any]) -> str:
     f = row.get("source_file", "") or ""
     sheet = row.get("source_sheet", "") or ""
     r = row.get("source_row", pd.NA)
@@ -262,7 +293,7 @@ def _src(row: pd.Series) -> str:
 
 
 def _row(
-    p: pd.Series,
+    p: Payment,
     doc: int | None,
     docs: _Docs,
     customer: str,
@@ -275,7 +306,7 @@ def _row(
 ) -> dict[str, object]:
     return {
         "payment_id": p["payment_id"],
-        "document_id": docs.frame.at[doc, "document_id"] if doc is not None else "",
+        "document_id": docs.ids[doc] if doc is not None else "",
         "customer_id": customer,
         "currency": p["currency"],
         "amount_applied": int(amount),
@@ -289,7 +320,7 @@ def _row(
 
 
 def _apply_one(
-    p: pd.Series,
+    p: Payment,
     docs: _Docs,
     custs: _Customers,
     policy: MatchPolicy,
@@ -304,9 +335,8 @@ def _apply_one(
 
     cust, how, id_conf = _identify(p, custs, policy)
     refs, written = _find_refs(str(p.get("remittance", "") or ""), docs, cur, cust)
-    oi = docs.frame
-    other_cur = [d for d in refs if oi.at[d, "currency"] != cur]
-    same = [(d, w) for d, w in zip(refs, written, strict=True) if oi.at[d, "currency"] == cur]
+    other_cur = [d for d in refs if docs.cur[d] != cur]
+    same = [(d, w) for d, w in zip(refs, written, strict=True) if docs.cur[d] == cur]
     refs, written = [d for d, _ in same], [w for _, w in same]
     if other_cur:
         findings.append(
@@ -314,15 +344,15 @@ def _apply_one(
                 _loc(p),
                 "CURRENCY_MISMATCH",
                 f"payment {p['payment_id']} in {cur} names "
-                + ", ".join(oi.at[d, "document_id"] for d in other_cur)
+                + ", ".join(docs.ids[d] for d in other_cur)
                 + " in another currency; not applied to them",
                 "Check the payment's currency or convert it before applying.",
             )
         )
     if refs:
-        ref_custs = {oi.at[d, "customer_id"] for d in refs}
+        ref_custs = {docs.cust[d] for d in refs}
         if cust and len(ref_custs) > 1 and cust in ref_custs:
-            keep = [(d, w) for d, w in zip(refs, written, strict=True) if oi.at[d, "customer_id"] == cust]
+            keep = [(d, w) for d, w in zip(refs, written, strict=True) if docs.cust[d] == cust]
             refs, written = [d for d, _ in keep], [w for _, w in keep]
             ref_custs = {cust}
         if len(ref_custs) == 1:
@@ -338,7 +368,7 @@ def _apply_one(
                 "unmatched",
                 0.3,
                 "remittance names documents of several customers: "
-                + ", ".join(f"{oi.at[d, 'document_id']} ({oi.at[d, 'customer_id']})" for d in refs),
+                + ", ".join(f"{docs.ids[d]} ({docs.cust[d]})" for d in refs),
             )
         )
         findings.append(
@@ -356,12 +386,12 @@ def _apply_one(
                 p,
                 d,
                 docs,
-                oi.at[d, "customer_id"],
+                docs.cust[d],
                 amount,
                 "suggested",
                 0.5,
-                f"payer not identified; amount {fmt(amount)} equals open {oi.at[d, 'document_id']} "
-                f"of {oi.at[d, 'customer_id']}, the only document with that amount",
+                f"payer not identified; amount {fmt(amount)} equals open {docs.ids[d]} "
+                f"of {docs.cust[d]}, the only document with that amount",
             )
         )
         return
@@ -378,7 +408,7 @@ def _global_amount(docs: _Docs, cur: str, amount: int) -> list[int]:
     return [d for d in docs.by_amount.get((cur, amount), []) if docs.remaining[d] == amount]
 
 
-def _loc(p: pd.Series) -> Location:
+def _loc(p: Payment) -> Location:
     sheet = p.get("source_sheet", "") or None
     row = p.get("source_row", pd.NA)
     return Location(
@@ -390,7 +420,7 @@ def _loc(p: pd.Series) -> Location:
 
 
 def _apply_refs(
-    p: pd.Series,
+    p: Payment,
     refs: list[int],
     written: list[str],
     ref_cust: str,
@@ -401,17 +431,16 @@ def _apply_refs(
     rows: list[dict[str, object]],
     fmt: Callable[[int], str],
 ) -> None:
-    oi = docs.frame
     amount = int(p["amount"])
     open_refs = [d for d in refs if docs.remaining[d] != 0]
     names = ", ".join(
-        oi.at[d, "document_id"]
-        + ("" if compact(w) == compact(oi.at[d, "document_id"]) else f" (written {w})")
+        docs.ids[d]
+        + ("" if compact(w) == compact(docs.ids[d]) else f" (written {w})")
         for d, w in zip(refs, written, strict=True)
     )
     base = f"remittance names {names}"
     conf = 0.97
-    if any(compact(w) != compact(oi.at[d, "document_id"]) for d, w in zip(refs, written, strict=True)):
+    if any(compact(w) != compact(docs.ids[d]) for d, w in zip(refs, written, strict=True)):
         conf -= 0.02
     if cust and cust != ref_cust:
         base += f"; paid by another party ({how})"
@@ -432,7 +461,7 @@ def _apply_refs(
             )
         )
         return
-    open_refs.sort(key=lambda d: (oi.at[d, "_due"], oi.at[d, "document_id"]))
+    open_refs.sort(key=lambda d: (docs.due[d], docs.ids[d]))
     total = int(sum(docs.remaining[d] for d in open_refs))
     f = fmt
     if amount == total:
@@ -486,7 +515,7 @@ def _apply_refs(
 
 
 def _settle(
-    p: pd.Series,
+    p: Payment,
     doc_ids: list[int],
     docs: _Docs,
     cust: str,
@@ -520,7 +549,7 @@ def _settle(
 
 
 def _apply_by_amount(
-    p: pd.Series,
+    p: Payment,
     cust: str,
     how: str,
     id_conf: float,
@@ -530,7 +559,6 @@ def _apply_by_amount(
     fmt: Callable[[int], str],
     findings: list[Finding],
 ) -> None:
-    oi = docs.frame
     amount = int(p["amount"])
     f = fmt
     cands = [d for d in docs.by_customer.get((cust, p["currency"]), []) if docs.remaining[d] > 0]
@@ -544,13 +572,13 @@ def _apply_by_amount(
             cust,
             "auto" if conf >= policy.auto_threshold else "suggested",
             conf,
-            f"no reference; {how}; amount equals open {oi.at[equal[0], 'document_id']}, "
+            f"no reference; {how}; amount equals open {docs.ids[equal[0]]}, "
             "the customer's only document with that amount",
             rows,
         )
         return
     if len(equal) > 1:
-        ids = ", ".join(oi.at[d, "document_id"] for d in equal)
+        ids = ", ".join(docs.ids[d] for d in equal)
         rows.append(
             _row(
                 p,
@@ -608,7 +636,7 @@ def _apply_by_amount(
             cust,
             "suggested",
             conf - 0.1,
-            f"no reference; {how}; {f(-diff)} less than open {oi.at[d, 'document_id']}",
+            f"no reference; {how}; {f(-diff)} less than open {docs.ids[d]}",
             rows,
             diff,
             "short payment: bank fee or discount",

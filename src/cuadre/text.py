@@ -17,6 +17,8 @@ _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -38,6 +40,7 @@ def _legal_tokens() -> frozenset[str]:
     return frozenset(tok for form in legal_forms() for tok in form.split())
 
 
+@lru_cache(maxsize=65536)
 def normalize_name(name: str) -> str:
     """Company name -> upper case, no accents, no punctuation, no legal form.
 
