@@ -21,7 +21,7 @@ def frame(schema: TableSchema, rows: list[dict]) -> pd.DataFrame:
         else:
             data[col.name] = pd.Series(["" if v is None else v for v in values], dtype=object)
     out = pd.DataFrame(data)
-    out["source_file"] = "test.csv"
+    out["source_path"] = "test.csv"
     out["source_sheet"] = ""
     out["source_row"] = pd.Series(range(2, len(rows) + 2), dtype="Int64")
     return out

@@ -80,16 +80,19 @@ def _usage(message: str) -> None:
     raise typer.Exit(2)
 
 
-def report(findings: list[Finding], *, quiet_info: bool = True) -> None:
-    """Print findings on stderr, errors first, at most ``MAX_PRINTED`` lines."""
+def report(
+    findings: list[Finding], *, quiet_info: bool = True, limit: int = MAX_PRINTED, where: str = ""
+) -> None:
+    """Print findings on stderr, errors first, at most ``limit`` lines."""
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     shown = [f for f in findings if not (quiet_info and f.severity is Severity.INFO)]
     shown.sort(key=lambda f: order[f.severity])
     style = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
-    for f in shown[:MAX_PRINTED]:
+    for f in shown[:limit]:
         err.print(str(f), style=style[f.severity], markup=False)
-    if len(shown) > MAX_PRINTED:
-        err.print(f"... and {len(shown) - MAX_PRINTED:,} more", style="dim")
+    if len(shown) > limit:
+        more = f"... and {len(shown) - limit:,} more"
+        err.print(f"{more}: {where}" if where else more, style="dim")
 
 
 def _stop_on_errors(findings: list[Finding]) -> None:
@@ -250,7 +253,7 @@ def demo(
     started = time.perf_counter()
     with err.status("Building the demo close..."):
         result, findings = run_demo(out_path, data, seed=seed, n_customers=customers)
-    report(findings)
+    report(findings, limit=5, where=f"all are on the Issues sheet of {out_path}")
     _summary_matches(
         result.allocations, len(result.payments), time.perf_counter() - started, out_path
     )
@@ -294,7 +297,7 @@ def close(
     if result is None:
         _stop_on_errors(findings)
         return
-    report(findings)
+    report(findings, limit=20, where=f"all are on the Issues sheet of {out_path}")
     out.print(f"Close workbook written to {out_path}")
 
 

@@ -116,7 +116,7 @@ def _index_docs(open_items: pd.DataFrame) -> _Docs:
         cust=oi["customer_id"].tolist(),
         cur=oi["currency"].tolist(),
         due=oi["_due"].tolist(),
-        src=[_src(r) for r in oi.to_dict("records")] if "source_file" in oi else [""] * len(oi),
+        src=[_src(r) for r in oi.to_dict("records")] if "source_path" in oi else [""] * len(oi),
     )
     for i, (doc_id, ref, cust, cur) in enumerate(
         zip(oi["document_id"], oi["reference"], oi["customer_id"], oi["currency"], strict=True)
@@ -283,7 +283,7 @@ def match_payments(
 
 
 def _src(row: Mapping[str, Any]) -> str:
-    f = row.get("source_file", "") or ""
+    f = row.get("source_path", "") or ""
     sheet = row.get("source_sheet", "") or ""
     r = row.get("source_row", pd.NA)
     if not f:
@@ -412,7 +412,7 @@ def _loc(p: Payment) -> Location:
     sheet = p.get("source_sheet", "") or None
     row = p.get("source_row", pd.NA)
     return Location(
-        str(p.get("source_file", "") or ""),
+        str(p.get("source_path", "") or ""),
         None if pd.isna(row) else int(row),
         None,
         sheet,

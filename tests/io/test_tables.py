@@ -22,7 +22,7 @@ def test_clean_contract_file(write):
     row = df.iloc[0]
     assert row["amount_open"] == 116000
     assert row["due_date"] == pd.Timestamp("2026-10-31")
-    assert (row["source_file"], row["source_row"]) == (str(p), 2)
+    assert (row["source_path"], row["source_row"]) == (str(p), 2)
 
 
 def test_utf8_bom(write):

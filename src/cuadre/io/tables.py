@@ -292,7 +292,7 @@ def to_csv_frame(df: pd.DataFrame, schema: TableSchema | None) -> pd.DataFrame:
     out = pd.DataFrame(index=df.index)
     kinds = {c.name: c for c in schema.columns} if schema else {}
     for name in df.columns:
-        if name in PROVENANCE and name != "source_file":
+        if name in PROVENANCE:
             continue
         s = df[name]
         col = kinds.get(name)

@@ -9,8 +9,10 @@ enumerations, the allowed values. Inside the engine a table is a pandas DataFram
   (see :mod:`cuadre.money`), ``<NA>`` when empty;
 - ``int`` columns as ``Int64``; ``ratio`` columns as ``float64`` (confidence only).
 
-Provenance travels with every row in ``source_file`` (path as given), ``source_sheet``
-(empty for CSV) and ``source_row`` (the 1-based row a spreadsheet shows for it). Extra
+Provenance travels with every row read from a file in ``source_path`` (the file read,
+as given), ``source_sheet`` (empty for CSV) and ``source_row`` (the 1-based row a
+spreadsheet shows for it). (``source_file`` in bank_lines and statements is another
+thing: the bank statement file a line was imported from.) Extra
 columns from the input are carried through untouched as text.
 
 See ``docs/contract.md`` for the tables in words.
@@ -69,7 +71,7 @@ class TableSchema:
         return [c.name for c in self.columns if c.kind == kind]
 
 
-PROVENANCE = ("source_file", "source_sheet", "source_row")
+PROVENANCE = ("source_path", "source_sheet", "source_row")
 
 DOCUMENT_TYPES = ("invoice", "credit_note", "debit_note", "payment", "advance", "adjustment")
 ALLOCATION_STATUSES = ("auto", "suggested", "on_account", "unmatched")

@@ -180,21 +180,27 @@ def coerce_table(
     n = len(cells)
     frame: dict[str, pd.Series] = {}
 
-    # currency first: money columns need its exponent
-    currency = pd.Series("", index=cells.index, dtype=object)
-    if "currency" in by_name:
-        i = by_name["currency"]
-        currency = parsing.cell_text(cells.iloc[:, i]).str.upper()
-        bad = currency.ne("") & ~currency.isin(known_currencies())
+    # currency columns first: money columns need their exponent
+    currencies: dict[str, pd.Series] = {}
+    for col in schema.columns:
+        if col.kind != Kind.CURRENCY:
+            continue
+        if col.name not in by_name:
+            currencies[col.name] = pd.Series("", index=cells.index, dtype=object)
+            continue
+        i = by_name[col.name]
+        codes = parsing.cell_text(cells.iloc[:, i]).str.upper()
+        bad = codes.ne("") & ~codes.isin(known_currencies())
         out.cells(
             bad,
             i,
-            "currency",
+            col.name,
             "UNKNOWN_CURRENCY",
-            lambda v: f"currency {_show(v)} is not an ISO 4217 code Cuadre knows",
+            _currency_message(col.name),
             "Use a three-letter code such as MXN, USD, COP or EUR.",
         )
-    exps = exponents_for(currency)
+        currencies[col.name] = codes
+    no_currency = pd.Series("", index=cells.index, dtype=object)
 
     decimal = _decide_decimal(raw, schema, by_name, options, out)
     order = _decide_date_order(raw, schema, by_name, options, out)
@@ -205,6 +211,10 @@ def coerce_table(
             continue
         i = by_name[col.name]
         values = cells.iloc[:, i]
+        currency = currencies.get(col.currency_column, no_currency)
+        if col.kind == Kind.CURRENCY:
+            currency = currencies[col.name]
+        exps = exponents_for(currency)
         frame[col.name] = _coerce_column(col, i, values, exps, currency, decimal, order, options, out)
         if col.required:
             missing = parsing.cell_text(values).eq("")
@@ -221,7 +231,7 @@ def coerce_table(
     for i, name in mapping.items():
         if name not in known:
             frame[name] = parsing.cell_text(cells.iloc[:, i])
-    frame["source_file"] = pd.Series([raw.file] * n, dtype=object)
+    frame["source_path"] = pd.Series([raw.file] * n, dtype=object)
     frame["source_sheet"] = pd.Series([raw.sheet or ""] * n, dtype=object)
     frame["source_row"] = pd.Series(raw.rows, dtype="Int64")
     df = pd.DataFrame(frame, index=pd.RangeIndex(n))
@@ -231,6 +241,13 @@ def coerce_table(
         rule(df, raw, by_name, out)
     _check_keys(df, schema, raw, by_name, out)
     return df, out.findings
+
+
+def _currency_message(name: str) -> Callable[[object], str]:
+    def message(value: object) -> str:
+        return f"{name} {_show(value)} is not an ISO 4217 code Cuadre knows"
+
+    return message
 
 
 def _empty_message(name: str, table: str) -> Callable[[object], str]:
@@ -426,7 +443,7 @@ def _coerce_column(
         )
         return ratios
     if col.kind == Kind.CURRENCY:
-        return currency if name == "currency" else parsing.cell_text(values).str.upper()
+        return currency
     text = parsing.cell_text(values)
     if col.kind == Kind.ENUM:
         canon = text.map(lambda t: canonical_document_type(t) if col.allowed else t)

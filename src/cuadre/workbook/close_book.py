@@ -63,7 +63,7 @@ def _with_source(frame: pd.DataFrame) -> pd.DataFrame:
     """Replace the provenance columns by one ``source`` column: ``file:row``."""
     if "source_row" not in frame:
         return frame
-    name = frame["source_file"].map(lambda f: Path(f).name if f else "")
+    name = frame["source_path"].map(lambda f: Path(f).name if f else "")
     sheet = frame["source_sheet"].map(lambda s: f"{s}!" if s else "")
     row = frame["source_row"].astype("string").fillna("")
     out = frame.drop(columns=[c for c in PROVENANCE if c in frame])
