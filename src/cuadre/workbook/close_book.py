@@ -48,7 +48,7 @@ from cuadre.model.tables import (
 )
 from cuadre.model.validate import ReadOptions
 from cuadre.workbook.template import readme_sheet
-from cuadre.workbook.writer import ControlRow, SheetSpec, write_workbook
+from cuadre.workbook.writer import ControlRow, SheetSpec, column_ref, write_workbook
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,11 @@ def _short_sources(alloc: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _sum(table: str, column: str, cur: str, extra: str = "") -> str:
-    return f'SUMIFS({table}[{column}],{table}[currency],"{cur}"{extra})'
+def _sumifs(table: str, column: str, *criteria: tuple[str, str]) -> str:
+    parts = [column_ref(table, column)]
+    for col, crit in criteria:
+        parts += [column_ref(table, col), f'"{crit}"']
+    return f"SUMIFS({','.join(parts)})"
 
 
 def _controls_for(section: str, controls: list[Control]) -> tuple[ControlRow, ...]:
@@ -102,39 +105,55 @@ def _controls_for(section: str, controls: list[Control]) -> tuple[ControlRow, ..
     return tuple(rows)
 
 
-def _match_controls(result: CloseResult) -> tuple[ControlRow, ...]:
+def _match_controls(result: CloseResult, payments_table: str) -> tuple[ControlRow, ...]:
+    """Per currency: received = applied automatically + not applied; every payment fully
+    allocated. Live formulas over the sheet tables, the engine's figures cached."""
+    ctl = {(c.section, c.label, c.currency): c.value for c in result.controls}
     rows: list[ControlRow] = [
-        ControlRow("Payments in (money-in bank lines)", len(result.payments)),
-        ControlRow(
-            "Payments in the matches (each at least once)",
-            int(result.allocations["payment_id"].nunique()),
-            formula=None,
-        ),
+        ControlRow("Payments received (money-in lines)", len(result.payments)),
+        ControlRow("Payments in the matches (each at least once)",
+                   int(result.allocations["payment_id"].nunique())),
     ]
+    section = "Cash application"
     for cur in sorted(result.payments["currency"].unique()):
-        pay = result.payments[result.payments["currency"].eq(cur)]
-        al = result.allocations[result.allocations["currency"].eq(cur)]
-        amount_in = int(pay["amount"].sum())
-        amount_out = int(al["amount_applied"].fillna(0).sum() + al["difference"].fillna(0).sum())
+        money_in = [("currency", cur)] + ([("amount", ">0")] if payments_table == "bank_lines" else [])
+        received = _sumifs(payments_table, "amount", *money_in)
+        auto = [("currency", cur), ("status", "auto")]
+        applied = (
+            _sumifs("allocations", "amount_applied", *auto, ("document_id", "<>"))
+            + "+"
+            + _sumifs("allocations", "difference", *auto)
+        )
+        left = _sumifs("unapplied", "amount_unapplied", ("currency", cur))
+        allocated = (
+            _sumifs("allocations", "amount_applied", ("currency", cur))
+            + "+"
+            + _sumifs("allocations", "difference", ("currency", cur))
+        )
+        r = ctl[(section, "Payments received", cur)]
+        a = ctl[(section, "Applied to documents (auto)", cur)]
+        d = ctl[(section, "Short-payment differences", cur)]
+        u = ctl[(section, "Unapplied: on account, to review, unidentified", cur)]
+        total = int(
+            result.allocations.loc[result.allocations["currency"].eq(cur), ["amount_applied", "difference"]]
+            .fillna(0).to_numpy().sum()
+        )
         rows += [
+            ControlRow("Received", r, formula=f"={received}", currency=cur),
+            ControlRow("Applied automatically (with differences)", a + d, formula=f"={applied}",
+                       currency=cur),
+            ControlRow("Not applied automatically (Unapplied sheet)", u, formula=f"={left}",
+                       currency=cur),
             ControlRow(
-                "Amount in",
-                amount_in,
-                formula="=" + _sum("bank_lines", "amount", cur, ',bank_lines[amount],">0"'),
-                currency=cur,
+                f"Received = applied + not applied ({cur})",
+                "OK" if r == a + d + u else "DIFFERENCE",
+                formula=f'=IF(ROUND({received}-({applied})-{left},3)=0,"OK","DIFFERENCE")',
+                check=True,
             ),
             ControlRow(
-                "Amount out (applied + differences)",
-                amount_out,
-                formula="="
-                + _sum("allocations", "amount_applied", cur)
-                + "+"
-                + _sum("allocations", "difference", cur),
-                currency=cur,
-            ),
-            ControlRow(
-                f"Amount in = amount out ({cur})",
-                "OK" if amount_in == amount_out else "DIFFERENCE",
+                f"Every payment fully allocated ({cur})",
+                "OK" if r == total else "DIFFERENCE",
+                formula=f'=IF(ROUND({received}-({allocated}),3)=0,"OK","DIFFERENCE")',
                 check=True,
             ),
         ]
@@ -236,7 +255,7 @@ def build_sheets(
             subtitle="Review 'suggested' rows: write accept or reject in the review column. "
             "'auto' rows were applied.",
             totals=("amount_applied", "difference"),
-            controls=_match_controls(result) + _controls_for("Cash application", result.controls),
+            controls=_match_controls(result, "bank_lines" if "bank_lines" in inputs else "payments"),
             notes=("Filter the currency column to read the totals per currency.",),
         )
     )

@@ -831,6 +831,11 @@ def _write_sheet(
                     options["total_value"],
                 )
     ws.freeze_panes(first_data, 0)
+    # printable as evidence: landscape, one page wide, the header row on every page
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(first_data - 1)
+    ws.set_footer(f"&L{spec.title or spec.name}&RPage &P of &N")
 
     widths = spec.column_widths or {}
     for j, column in enumerate(columns):
