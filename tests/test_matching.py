@@ -187,3 +187,66 @@ def test_credit_note_named_in_remittance_is_netted():
         ["FA-9001", 100000, "auto"], ["NC-501", -20000, "auto"]
     ]
     assert apply_allocations(oi, alloc).empty
+
+
+def test_ranges_and_short_numbers_of_the_customer():
+    from cuadre.matching import _tokens
+
+    assert [d for _, _, d in _tokens("F-2291 A 2294")] == ["2291", "2294", "2292", "2293"]
+    assert [d for _, _, d in _tokens("CLABE 012180001234567897 1,234.56")] == ["56"]
+    oi = open_items(
+        [{"customer_id": "C1", "customer_name": "Uno", "document_id": f"FV 000{n}",
+          "due_date": "2026-10-01", "amount_open": 1000 * n, "currency": "COP"}
+         for n in (267, 268, 655)]
+    )
+    a, _ = match_payments(oi, payments([{"payment_id": "P1", "amount": 1000 * (267 + 268 + 655),
+                                          "currency": "COP", "payer_name": "UNO",
+                                          "remittance": "FRAS 267-268-655"}]))
+    assert sorted(a["document_id"]) == ["FV 000267", "FV 000268", "FV 000655"]
+    assert set(a["status"]) == {"auto"}
+
+
+def test_known_deductions_settle_with_their_reason():
+    from cuadre.matching import explain_shortfall
+
+    policy = MatchPolicy()
+    assert explain_shortfall(2000, [100000], "MXN", policy)[1] == "early payment discount"
+    assert explain_shortfall(1500, [123456], "MXN", policy)[1] == "bank fee"
+    # Colombia: 2.5 % on the base and 15 % of the 19 % VAT, on 1,190,000.00 COP
+    assert explain_shortfall(2500000 + 2850000, [119000000], "COP", policy)[1] == "withholding tax"
+    assert explain_shortfall(7000, [100000], "MXN", policy) is None
+    a = one({"payment_id": "P1", "amount": 113680, "remittance": "FA-104233"})  # 2 % off
+    assert a[["status", "difference", "difference_reason"]].values.tolist() == [
+        ["auto", -2320, "early payment discount"]
+    ]
+
+
+def test_unexplained_small_shortfall_is_a_deduction_to_review():
+    a = one({"payment_id": "P1", "amount": 110000, "remittance": "FA-104233"})
+    assert a[["status", "difference_reason"]].values.tolist() == [["suggested", "deduction"]]
+
+
+def test_subsets_without_references():
+    from cuadre.matching import find_subsets
+
+    assert find_subsets([5, 3, 2, 7, 1], 8, 3) == [[0, 1], [0, 2, 4]]
+    assert find_subsets([5, 3], 100, 3) == []
+    oi = open_items(
+        [{"customer_id": "C1", "document_id": f"F-{i}", "due_date": f"2026-09-0{i}",
+          "amount_open": amt} for i, amt in ((1, 1111), (2, 2222), (3, 4444), (4, 8888))]
+    )
+    cust = customers([{"customer_id": "C1", "customer_name": "Uno", "bank_accounts": "99887766"}])
+    a, _ = match_payments(oi, payments([{"payment_id": "P1", "amount": 1111 + 8888,
+                                          "payer_account": "99887766"}]), cust)
+    assert a[["document_id", "status"]].values.tolist() == [["F-1", "auto"], ["F-4", "auto"]]
+
+
+def test_list_cut_short_is_completed_by_the_next_numbers():
+    oi = open_items(
+        [{"customer_id": "C1", "document_id": f"FA-1002{n}", "due_date": "2026-09-01",
+          "amount_open": amt} for n, amt in ((94, 735010), (95, 111111), (40, 2028254),
+                                             (41, 1935497))]
+    )
+    a = one({"payment_id": "P1", "amount": 735010 + 2028254 + 1935497,
+             "remittance": "SPEI PAGO FACTURAS FA100294 FA100240 FA1"}, oi=oi)
+    assert sorted(a["document_id"]) == ["FA-100240", "FA-100241", "FA-100294"]

@@ -38,6 +38,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -47,8 +48,8 @@ from rapidfuzz import fuzz, process
 
 from cuadre.findings import Finding, Location, Severity, error, warning
 from cuadre.model.tables import ALLOCATIONS
-from cuadre.money import format_amount
-from cuadre.text import compact, normalize_name, numeric_core, split_list
+from cuadre.money import exponent, format_amount, to_minor
+from cuadre.text import compact, normalize_name, numeric_core, split_list, strip_accents
 
 
 class MatchPolicy(BaseModel):
@@ -61,12 +62,32 @@ class MatchPolicy(BaseModel):
     fuzzy_min_score: float = Field(90, ge=0, le=100, description="payer-name similarity floor")
     fuzzy_margin: float = Field(4, ge=0, le=100, description="lead over the next best name")
     max_oldest_prefix: int = Field(12, ge=1, description="oldest invoices tried as a block")
+    bank_fees: dict[str, float] = Field(
+        default_factory=lambda: {"MXN": 50.0, "USD": 35.0, "EUR": 30.0, "COP": 15_000.0},
+        description="largest bank fee a payer deducts, per currency (major units)",
+    )
+    discount_rates: list[float] = Field(
+        default_factory=lambda: [1, 1.5, 2, 2.5, 3, 5],
+        description="early-payment discount rates offered, % of the invoices",
+    )
+    withholding: dict[str, list[float]] = Field(
+        default_factory=lambda: {"COP": [2.5, 4, 3.5, 2, 1, 6, 10, 11]},
+        description="income-tax withholding rates on the base, per currency (Colombia)",
+    )
+    vat_withholding: dict[str, tuple[float, list[float]]] = Field(
+        default_factory=lambda: {"COP": (19.0, [0.0, 15.0])},
+        description="VAT rate and VAT-withholding rates (reteIVA), per currency",
+    )
+    deduction_max_pct: float = Field(
+        10, ge=0, le=100, description="unexplained shortfall below this % is a deduction to review"
+    )
+    subset_max_items: int = Field(24, ge=1, description="open documents searched for a sum")
+    subset_max_size: int = Field(6, ge=1, description="documents in one payment without references")
 
 
 Payment = dict[str, Any]
 """One payments row as a plain dict (row access on a DataFrame is 50x slower)."""
 
-_TOKEN = re.compile(r"[A-Z]{0,6}[ \-#./:]{0,2}\d[\d\- ]*\d|\d")
 _RFC = re.compile(r"\b[A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3}\b")
 
 
@@ -81,6 +102,8 @@ class _Docs:
     src: list[str] = field(default_factory=list)
     by_compact: dict[str, list[int]] = field(default_factory=dict)
     by_core: dict[str, list[int]] = field(default_factory=dict)
+    by_reference: dict[str, list[int]] = field(default_factory=dict)
+    by_reference_core: dict[str, list[int]] = field(default_factory=dict)
     by_customer: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     by_amount: dict[tuple[str, int], list[int]] = field(default_factory=dict)
 
@@ -105,6 +128,26 @@ class _Customers:
         return found
 
 
+def _ref_keys(letters: str, digits: str) -> list[str]:
+    """Lookup keys of a reference: ``FA`` + ``0104233`` -> FA0104233, FA104233."""
+    core = digits.lstrip("0") or "0"
+    keys = [letters + digits, letters + core] if letters else []
+    return list(dict.fromkeys(keys))
+
+
+_SPLIT = re.compile(r"([A-Z]*)(\d+)$")
+
+
+def _doc_keys(doc_id: str) -> tuple[list[str], str]:
+    """(exact keys, numeric core) of a document id."""
+    c = compact(doc_id)
+    m = _SPLIT.search(c)
+    keys = [c]
+    if m:
+        keys += _ref_keys(m.group(1), m.group(2))
+    return list(dict.fromkeys(keys)), numeric_core(doc_id)
+
+
 def _index_docs(open_items: pd.DataFrame) -> _Docs:
     oi = open_items.reset_index(drop=True)
     due = oi["due_date"].fillna(oi["document_date"])
@@ -118,21 +161,30 @@ def _index_docs(open_items: pd.DataFrame) -> _Docs:
         due=oi["_due"].tolist(),
         src=[_src(r) for r in oi.to_dict("records")] if "source_path" in oi else [""] * len(oi),
     )
-    for i, (doc_id, ref, cust, cur) in enumerate(
-        zip(oi["document_id"], oi["reference"], oi["customer_id"], oi["currency"], strict=True)
+    for i, (doc_id, ref, kind, cust, cur) in enumerate(
+        zip(
+            oi["document_id"],
+            oi["reference"],
+            oi["document_type"],
+            oi["customer_id"],
+            oi["currency"],
+            strict=True,
+        )
     ):
-        keys = {compact(doc_id)}
-        if ref:
-            keys.add(compact(ref))
+        keys, core = _doc_keys(doc_id)
         for k in keys:
             if len(k) >= 3:
                 docs.by_compact.setdefault(k, []).append(i)
-        cores = {numeric_core(doc_id)}
-        if ref:
-            cores.add(numeric_core(ref))
-        for c in cores:
-            if len(c) >= 4:
-                docs.by_core.setdefault(c, []).append(i)
+        if len(core) >= 4:
+            docs.by_core.setdefault(core, []).append(i)
+        # a credit note's reference names the invoice it corrects, not a PO the payer quotes
+        if ref and kind in ("invoice", "debit_note"):
+            rkeys, rcore = _doc_keys(ref)
+            for k in rkeys:
+                if len(k) >= 4:
+                    docs.by_reference.setdefault(k, []).append(i)
+            if len(rcore) >= 5:
+                docs.by_reference_core.setdefault(rcore, []).append(i)
         docs.by_customer.setdefault((cust, cur), []).append(i)
     rank = np.empty(len(oi), dtype=np.int64)
     rank[np.lexsort((oi["document_id"].to_numpy(), oi["_due"].to_numpy()))] = np.arange(len(oi))
@@ -177,38 +229,72 @@ def _index_customers(customers: pd.DataFrame | None, open_items: pd.DataFrame) -
     )
 
 
+_REF_TOKEN = re.compile(r"(?<![A-Z0-9])([A-Z]{0,10})[ \-#./:°º]{0,3}(?<!\d)(\d{1,12})(?![\d.,]\d|\d)")
+_RANGE = re.compile(
+    r"(?<![A-Z0-9])([A-Z]{0,10})[ \-#./:°º]{0,3}(?<!\d)(\d{2,12})\s*(?:-|A|AL|TO|HASTA|THRU)\s*"
+    r"(?:[A-Z]{0,10}[ \-]?)?(\d{1,12})\b"
+)
+MAX_RANGE = 50
+
+
+def _tokens(text: str) -> list[tuple[str, str, str]]:
+    """(as written, letters, digits) of every number in ``text``, ranges expanded."""
+    upper = strip_accents(text.upper())
+    found = [(m.group(0).strip(), m.group(1), m.group(2)) for m in _REF_TOKEN.finditer(upper)]
+    for m in _RANGE.finditer(upper):
+        first, last = m.group(2), m.group(3)
+        if len(last) < len(first):  # "2291 A 95" -> 2295
+            last = first[: len(first) - len(last)] + last
+        lo, hi = int(first), int(last)
+        if 0 < hi - lo <= MAX_RANGE:
+            found += [
+                (m.group(0).strip(), m.group(1), str(n).zfill(len(first)))
+                for n in range(lo + 1, hi)
+            ]
+    return found
+
+
 def _find_refs(
     text: str, docs: _Docs, currency: str, customer: str = ""
 ) -> tuple[list[int], list[str]]:
     """Documents named in ``text``; returns (doc indices, how each was written).
 
-    A token written like the document id (letters and digits equal) names it in any
-    currency (a mismatch is reported by the caller). A bare number (its numeric core)
-    only names documents of the payment's currency, of the identified customer when
-    there is one, and only when it is unambiguous: strict, a guess is not a reference.
+    Looked up in order: the document id as written (``FA-104233``, ``FA104233``,
+    ``FA 0104233``), a customer PO printed on an invoice, and the bare number (numeric
+    core). A token written like the id names it in any currency (the caller reports a
+    mismatch). A bare number only names documents of the payment's currency, of the
+    identified customer when there is one, and only when unambiguous: a guess is not a
+    reference. Ranges (``F-2291 A 2295``) name every document between.
     """
     if not text:
         return [], []
     found: list[int] = []
     written: list[str] = []
-    upper = text.upper()
-    for m in _TOKEN.finditer(upper):
-        token = m.group(0).strip()
-        digits_only = re.sub(r"\D", "", token)
-        if len(digits_only) > 12:
-            continue  # account numbers, CLABEs, long bank references
-        hits = docs.by_compact.get(compact(token), [])
-        if not hits and len(digits_only.lstrip("0")) >= 4:
-            core = docs.by_core.get(digits_only.lstrip("0"), [])
-            core = [h for h in core if docs.cur[h] == currency]
+    for token, letters, digits in _tokens(text):
+        hits: list[int] = []
+        for key in _ref_keys(letters, digits):
+            hits = docs.by_compact.get(key, []) or docs.by_reference.get(key, [])
+            if hits:
+                break
+        if not hits:
+            core = digits.lstrip("0")
+            cands = docs.by_core.get(core, []) if len(core) >= 4 else []
+            cands = cands or docs.by_reference_core.get(core, [])
+            cands = [h for h in cands if docs.cur[h] == currency]
             if customer:
-                core = [h for h in core if docs.cust[h] == customer] or core
-            ids = {docs.ids[h] for h in core}
-            hits = core if len(ids) == 1 else []
-        hits = [h for h in hits if h not in found]
-        if hits:
-            found.extend(hits)
-            written.extend([token] * len(hits))
+                cands = [h for h in cands if docs.cust[h] == customer] or cands
+                if not cands and len(core) >= 2:
+                    # "FRAS 267-268": short numbers, read among this customer's documents only
+                    cands = [
+                        h
+                        for h in docs.by_customer.get((customer, currency), [])
+                        if numeric_core(docs.ids[h]) == core
+                    ]
+            hits = cands if len({docs.ids[h] for h in cands}) == 1 else []
+        for h in hits:
+            if h not in found:
+                found.append(h)
+                written.append(token)
     return found, written
 
 
@@ -467,35 +553,35 @@ def _apply_refs(
     if amount == total:
         _settle(p, open_refs, docs, ref_cust, "auto", conf, f"{base}; amount equal", rows)
         return
-    if 0 < total - amount <= total * policy.tolerance_pct / 100:
-        diff = amount - total
-        _settle(
-            p,
-            open_refs,
-            docs,
-            ref_cust,
-            "auto",
-            conf - 0.03,
-            f"{base}; paid {f(-diff)} short (within {policy.tolerance_pct}% tolerance)",
-            rows,
-            diff,
-            "short payment: bank fee or discount",
-        )
+    cur = p["currency"]
+    amounts = [int(docs.remaining[d]) for d in open_refs]
+    explained = explain_shortfall(total - amount, amounts, cur, policy)
+    if explained is not None:
+        words, why = explained
+        _settle(p, open_refs, docs, ref_cust, "auto", conf - 0.02, f"{base}; {words}", rows,
+                amount - total, why)
         return
     if amount > total:
-        _settle(p, open_refs, docs, ref_cust, "auto", conf - 0.02, f"{base}; documents paid in full", rows)
+        extra = _complete(p, amount - total, open_refs, ref_cust, docs, policy)
+        if extra:
+            names = ", ".join(docs.ids[d] for d in extra)
+            _settle(p, open_refs + extra, docs, ref_cust, "auto", conf - 0.05,
+                    f"{base}; with {names} (not named, the remittance was cut short) the amount "
+                    "is equal", rows)
+            return
+        _settle(p, open_refs, docs, ref_cust, "auto", conf - 0.02,
+                f"{base}; documents paid in full", rows)
         rows.append(
-            _row(
-                p,
-                None,
-                docs,
-                ref_cust,
-                amount - total,
-                "on_account",
-                conf - 0.02,
-                f"overpayment of {f(amount - total)} left on account",
-            )
+            _row(p, None, docs, ref_cust, amount - total, "on_account", conf - 0.02,
+                 f"overpayment of {f(amount - total)} left on account")
         )
+        return
+    short = total - amount
+    if short < total * policy.deduction_max_pct / 100:
+        # a small unexplained shortfall is usually a deduction (freight, shortage, pricing)
+        _settle(p, open_refs, docs, ref_cust, "suggested", conf - 0.2,
+                f"{base}; paid {f(short)} short ({short / total:.1%}): a deduction to "
+                "investigate, or a partial payment", rows, amount - total, "deduction")
         return
     # partial payment: oldest due first
     status = "auto" if len(open_refs) == 1 else "suggested"
@@ -505,13 +591,33 @@ def _apply_refs(
             break
         take = min(left, int(docs.remaining[d]))
         remainder = int(docs.remaining[d]) - take
-        reason = f"{base}; partial payment" + (
-            f", {f(remainder)} stays open" if remainder else ""
-        )
+        reason = f"{base}; partial payment" + (f", {f(remainder)} stays open" if remainder else "")
         rows.append(_row(p, d, docs, ref_cust, take, status, conf - 0.07, reason))
         if status == "auto":
             docs.remaining[d] -= take
         left -= take
+
+
+def _complete(
+    p: Payment, excess: int, named: list[int], cust: str, docs: _Docs, policy: MatchPolicy
+) -> list[int]:
+    """The customer's other open documents that make up ``excess`` exactly, if only one
+    set does (a remittance cut at the bank's field length names only the first ones)."""
+    numbers = [int(numeric_core(docs.ids[d]) or 0) for d in named]
+
+    def distance(d: int) -> int:
+        n = int(numeric_core(docs.ids[d]) or 0)
+        return min(abs(n - k) for k in numbers) if numbers else 0
+
+    others = [
+        d
+        for d in docs.by_customer.get((cust, p["currency"]), [])
+        if docs.remaining[d] > 0 and d not in named
+    ]
+    # the invoices cut from a list are usually the next numbers of the same series
+    pool = sorted(others, key=distance)[: policy.subset_max_items]
+    sets = find_subsets([int(docs.remaining[d]) for d in pool], excess, policy.subset_max_size)
+    return [pool[i] for i in sets[0]] if len(sets) == 1 else []
 
 
 def _settle(
@@ -599,53 +705,148 @@ def _apply_by_amount(
     balance = int(sum(docs.remaining[d] for d in cands))
     all_open = [d for d in docs.by_customer.get((cust, p["currency"]), []) if docs.remaining[d] != 0]
     net = int(sum(docs.remaining[d] for d in all_open))
+    status = "auto" if conf >= policy.auto_threshold else "suggested"
     if all_open and amount == net and len(all_open) > 1:
-        _settle(p, all_open, docs, cust, "auto" if conf >= policy.auto_threshold else "suggested",
-                conf - 0.02, f"no reference; {how}; amount equals the customer's whole open balance", rows)
+        _settle(p, all_open, docs, cust, status, conf - 0.02,
+                f"no reference; {how}; amount equals the customer's whole open balance", rows)
         return
-    running = 0
-    for k, d in enumerate(cands[: policy.max_oldest_prefix]):
-        running += int(docs.remaining[d])
-        if running == amount and k > 0:
-            block = cands[: k + 1]
-            _settle(
-                p,
-                block,
-                docs,
-                cust,
-                "suggested" if conf - 0.05 < policy.auto_threshold else "auto",
-                conf - 0.05,
-                f"no reference; {how}; amount equals the {k + 1} oldest open invoices",
-                rows,
-            )
-            return
-        if running > amount:
-            break
-    near = [
-        d
-        for d in cands
-        if 0 < docs.remaining[d] - amount <= docs.remaining[d] * policy.tolerance_pct / 100
-    ]
-    if len(near) == 1:
-        d = near[0]
-        diff = amount - int(docs.remaining[d])
-        _settle(
-            p,
-            near,
-            docs,
-            cust,
-            "suggested",
-            conf - 0.1,
-            f"no reference; {how}; {f(-diff)} less than open {docs.ids[d]}",
-            rows,
-            diff,
-            "short payment: bank fee or discount",
+    pool = cands[: policy.subset_max_items]
+    amounts = [int(docs.remaining[d]) for d in pool]
+    sets = find_subsets(amounts, amount, policy.subset_max_size)
+    if len(sets) == 1:
+        block = [pool[i] for i in sets[0]]
+        _settle(p, block, docs, cust, status, conf - 0.03,
+                f"no reference; {how}; amount equals the sum of {len(block)} open invoices "
+                f"({', '.join(docs.ids[d] for d in block)}), the only combination that does",
+                rows)
+        return
+    if len(sets) > 1:
+        first = [pool[i] for i in sets[0]]
+        second = [pool[i] for i in sets[1]]
+        rows.append(
+            _row(p, first[0], docs, cust, int(docs.remaining[first[0]]), "suggested", 0.5,
+                 f"no reference; {how}; several combinations of open invoices make "
+                 f"{f(amount)}, e.g. {', '.join(docs.ids[d] for d in first)} or "
+                 f"{', '.join(docs.ids[d] for d in second)}: review")
         )
+        if amount - int(docs.remaining[first[0]]) > 0:
+            rows.append(_row(p, None, docs, cust, amount - int(docs.remaining[first[0]]),
+                             "suggested", 0.5, "rest of the payment, pending review"))
+        findings.append(
+            warning(_loc(p), "AMBIGUOUS_MATCH", f"payment {p['payment_id']}: {rows[-1]['reason']}")
+        )
+        return
+    # one invoice less a known deduction (bank fee, discount, withholding)
+    near = []
+    for d in pool:
+        explained = explain_shortfall(
+            int(docs.remaining[d]) - amount, [int(docs.remaining[d])], p["currency"], policy
+        )
+        if explained is not None:
+            near.append((d, explained))
+    if len(near) == 1:
+        d, (words, why) = near[0]
+        _settle(p, [d], docs, cust, status if why != "short payment: bank fee or discount"
+                else "suggested", conf - 0.05,
+                f"no reference; {how}; open {docs.ids[d]} less {words}", rows,
+                amount - int(docs.remaining[d]), why)
         return
     reason = f"{how}; no reference and no open document fits {f(amount)}"
     if balance:
         reason += f" (open balance {f(balance)})"
-    rows.append(_row(p, None, docs, cust, amount, "on_account", min(id_conf, 0.9), reason + ": left on account"))
+    rows.append(_row(p, None, docs, cust, amount, "on_account", min(id_conf, 0.9),
+                     reason + ": left on account"))
+
+
+def _slack(cur: str, n_docs: int) -> int:
+    """Rounding room when recomputing a deduction: payers in COP round to whole pesos."""
+    unit = 10 ** exponent(cur) if cur in WHOLE_UNIT_CURRENCIES else 1
+    return unit * (n_docs + 1)
+
+
+WHOLE_UNIT_CURRENCIES = frozenset({"COP", "CLP", "PYG", "HUF"})
+
+
+def _half_up(units: int, pct: float) -> int:
+    return int((Decimal(units) * Decimal(str(pct)) / 100).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def explain_shortfall(
+    short: int, doc_amounts: list[int], cur: str, policy: MatchPolicy
+) -> tuple[str, str] | None:
+    """Why a payment is ``short`` below its documents, when a known rule says so.
+
+    Returns (words for the reason, difference_reason) or None. Tried in order: a bank
+    fee (up to ``policy.bank_fees``), an early-payment discount (``discount_rates`` of
+    the documents), Colombian withholdings (retención en la fuente on the base plus
+    reteIVA on the VAT, per document), and the general tolerance.
+    """
+    if short <= 0:
+        return None
+    total = sum(doc_amounts)
+    slack = _slack(cur, len(doc_amounts))
+    for rate in policy.discount_rates:
+        if abs(short - _half_up(total, rate)) <= slack:
+            return f"{rate:g}% early-payment discount taken", "early payment discount"
+    vat, vat_rates = policy.vat_withholding.get(cur, (0.0, [0.0]))
+    for rate in policy.withholding.get(cur, []):
+        for vat_rate in vat_rates:
+            withheld = 0
+            for amount in doc_amounts:
+                base = int((Decimal(amount) * 100 / (100 + Decimal(str(vat)))).quantize(
+                    Decimal(1), ROUND_HALF_UP))
+                withheld += _half_up(base, rate) + _half_up(amount - base, vat_rate)
+            if abs(short - withheld) <= slack:
+                words = f"withholding: {rate:g}% income tax" + (
+                    f" + {vat_rate:g}% of the VAT" if vat_rate else ""
+                )
+                return words, "withholding tax"
+    fee_max = policy.bank_fees.get(cur)
+    if fee_max is not None and short <= to_minor(str(fee_max), cur) and short < total / 4:
+        return f"bank fee of {format_amount(short, cur)} deducted", "bank fee"
+    if short <= total * policy.tolerance_pct / 100:
+        return (
+            f"{format_amount(short, cur)} short (within {policy.tolerance_pct}% tolerance)",
+            "short payment: bank fee or discount",
+        )
+    return None
+
+
+def find_subsets(
+    amounts: list[int], target: int, max_size: int, limit: int = 2, budget: int = 20_000
+) -> list[list[int]]:
+    """Index sets of ``amounts`` (all positive) summing exactly to ``target``.
+
+    Depth-first in the given order (oldest due first), at most ``max_size`` items, at
+    most ``limit`` solutions (two are enough to know a sum is ambiguous), and at most
+    ``budget`` steps so that a pathological customer cannot stall a run.
+    """
+    n = len(amounts)
+    suffix = [0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        suffix[i] = suffix[i + 1] + amounts[i]
+    found: list[list[int]] = []
+    steps = 0
+
+    def walk(start: int, left: int, chosen: list[int]) -> None:
+        nonlocal steps
+        if len(found) >= limit or steps > budget:
+            return
+        for i in range(start, n):
+            steps += 1
+            a = amounts[i]
+            if a == left:
+                found.append([*chosen, i])
+                if len(found) >= limit:
+                    return
+            elif a < left and len(chosen) + 1 < max_size and suffix[i + 1] >= left - a:
+                walk(i + 1, left - a, [*chosen, i])
+            if suffix[i + 1] < left:
+                return
+
+    if 0 < target <= suffix[0]:
+        walk(0, target, [])
+    return found
 
 
 def check_conservation(payments: pd.DataFrame, allocations: pd.DataFrame) -> list[Finding]:
