@@ -126,3 +126,25 @@ def test_template_command(tmp_path):
     out = tmp_path / "t.xlsx"
     result = runner.invoke(app, ["template", "--out", str(out)])
     assert result.exit_code == 0 and out.exists()
+
+
+def test_pull_from_a_database(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "erp.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE cuadre_open_items (customer_id TEXT, document_id TEXT, "
+                "document_type TEXT, document_date TEXT, due_date TEXT, currency TEXT, "
+                "amount_open TEXT)")
+    con.execute("INSERT INTO cuadre_open_items VALUES "
+                "('C1', 'FA-1', 'invoice', '2026-10-01', '2026-10-31', 'MXN', '1.160,00')")
+    con.commit()
+    con.close()
+    out = tmp_path / "oi.csv"
+    result = runner.invoke(app, ["pull", "--url", f"sqlite:///{db}", "--query",
+                                 "generic_open_items", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1160.00" in out.read_text("utf-8-sig")
+    bad = runner.invoke(app, ["pull", "--url", f"sqlite:///{db}", "--query", "generic_open_items",
+                              "--param", "oops", "--out", str(out)])
+    assert bad.exit_code == 2

@@ -302,6 +302,44 @@ def close(
 
 
 @app.command()
+def pull(
+    url: Annotated[
+        str,
+        typer.Option(
+            "--url",
+            help="SQLAlchemy URL, e.g. postgresql+psycopg://reader@host/odoo (password from "
+            "CUADRE_DB_PASSWORD, PGPASSWORD or the keyring, never typed here)",
+        ),
+    ],
+    query: Annotated[
+        str, typer.Option("--query", help="saved query name (see docs/pull.md) or a .sql file")
+    ],
+    out_path: Annotated[Path, typer.Option("--out", help="open_items .csv/.xlsx to write")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", help="query parameter NAME=VALUE (repeatable), e.g. company=MX01"),
+    ] = None,
+) -> None:
+    """Pull open items straight from an ERP database with a saved read-only query."""
+    from cuadre.io.tables import write_table
+    from cuadre.pull import pull_open_items
+
+    _check_out(out_path)
+    params: dict[str, object] = {}
+    for item in param or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            _usage(f'--param must be NAME=VALUE; yours is "{item}".')
+        params[name.strip()] = value
+    with err.status("Querying the database..."):
+        table, findings = pull_open_items(url, query, params=params)
+    _stop_on_errors(findings)
+    write_table(table, out_path, OPEN_ITEMS)
+    report(findings)
+    out.print(f"{len(table):,} open items -> {out_path}")
+
+
+@app.command()
 def template(
     out_path: Annotated[
         Path, typer.Option("--out", help="where to write the empty close workbook")
