@@ -100,6 +100,7 @@ class _Docs:
     cur: list[str] = field(default_factory=list)
     due: list[pd.Timestamp] = field(default_factory=list)
     src: list[str] = field(default_factory=list)
+    threshold: float = 0.9  # the policy's auto threshold
     by_compact: dict[str, list[int]] = field(default_factory=dict)
     by_core: dict[str, list[int]] = field(default_factory=dict)
     by_reference: dict[str, list[int]] = field(default_factory=dict)
@@ -183,7 +184,7 @@ def _index_docs(open_items: pd.DataFrame) -> _Docs:
             for k in rkeys:
                 if len(k) >= 4:
                     docs.by_reference.setdefault(k, []).append(i)
-            if len(rcore) >= 5:
+            if len(rcore) >= 4:
                 docs.by_reference_core.setdefault(rcore, []).append(i)
         docs.by_customer.setdefault((cust, cur), []).append(i)
     rank = np.empty(len(oi), dtype=np.int64)
@@ -235,6 +236,8 @@ _RANGE = re.compile(
     r"(?:[A-Z]{0,10}[ \-]?)?(\d{1,12})\b"
 )
 MAX_RANGE = 50
+CUT_REMITTANCE_LENGTH = 34
+"""Remittance fields are cut at 35 (SWIFT) or 40 characters: a text this long may be cut."""
 
 
 def _tokens(text: str) -> list[tuple[str, str, str]]:
@@ -277,25 +280,34 @@ def _find_refs(
             if hits:
                 break
         if not hits:
-            core = digits.lstrip("0")
-            cands = docs.by_core.get(core, []) if len(core) >= 4 else []
-            cands = cands or docs.by_reference_core.get(core, [])
-            cands = [h for h in cands if docs.cur[h] == currency]
-            if customer:
-                cands = [h for h in cands if docs.cust[h] == customer] or cands
-                if not cands and len(core) >= 2:
-                    # "FRAS 267-268": short numbers, read among this customer's documents only
-                    cands = [
-                        h
-                        for h in docs.by_customer.get((customer, currency), [])
-                        if numeric_core(docs.ids[h]) == core
-                    ]
-            hits = cands if len({docs.ids[h] for h in cands}) == 1 else []
+            hits = _by_number(digits.lstrip("0"), docs, currency, customer)
         for h in hits:
             if h not in found:
                 found.append(h)
                 written.append(token)
     return found, written
+
+
+def _by_number(core: str, docs: _Docs, currency: str, customer: str) -> list[int]:
+    """Documents a bare number names: its invoice number or PO number, unambiguous.
+
+    With the customer identified, only that customer's documents count (short numbers
+    too: "FRAS 267-268"); without, the number needs 4 digits (5 for a PO) and must name
+    a single document in the payment's currency.
+    """
+    if customer:
+        own = docs.by_customer.get((customer, currency), [])
+        cands = [h for h in docs.by_core.get(core, []) if docs.cust[h] == customer]
+        cands = cands or [
+            h for h in docs.by_reference_core.get(core, []) if docs.cust[h] == customer
+        ]
+        if not cands and len(core) >= 2:
+            cands = [h for h in own if numeric_core(docs.ids[h]) == core]
+    else:
+        cands = docs.by_core.get(core, []) if len(core) >= 4 else []
+        cands = cands or (docs.by_reference_core.get(core, []) if len(core) >= 5 else [])
+        cands = [h for h in cands if docs.cur[h] == currency]
+    return cands if len({docs.ids[h] for h in cands}) == 1 else []
 
 
 def _identify(
@@ -344,6 +356,7 @@ def match_payments(
     ``progress(done)`` is called every 500 payments (status bar, progress bar)."""
     policy = policy or MatchPolicy()
     docs = _index_docs(open_items)
+    docs.threshold = policy.auto_threshold
     custs = _index_customers(customers, open_items)
     findings: list[Finding] = []
     rows: list[dict[str, object]] = []
@@ -569,6 +582,15 @@ def _apply_refs(
                     f"{base}; with {names} (not named, the remittance was cut short) the amount "
                     "is equal", rows)
             return
+        text = str(p.get("remittance", "") or "").strip()
+        if len(text) >= CUT_REMITTANCE_LENGTH:
+            # the bank cut the text: the excess probably pays invoices we cannot see
+            _settle(p, open_refs, docs, ref_cust, "suggested", conf - 0.2,
+                    f"{base}; the remittance looks cut at {len(text)} characters and "
+                    f"{f(amount - total)} more was paid: which other invoices?", rows)
+            rows.append(_row(p, None, docs, ref_cust, amount - total, "suggested", 0.5,
+                             "rest of the payment, pending review"))
+            return
         _settle(p, open_refs, docs, ref_cust, "auto", conf - 0.02,
                 f"{base}; documents paid in full", rows)
         rows.append(
@@ -583,8 +605,9 @@ def _apply_refs(
                 f"{base}; paid {f(short)} short ({short / total:.1%}): a deduction to "
                 "investigate, or a partial payment", rows, amount - total, "deduction")
         return
-    # partial payment: oldest due first
-    status = "auto" if len(open_refs) == 1 else "suggested"
+    # partial payment: oldest due first (a cut remittance may name more: review then)
+    cut = len(str(p.get("remittance", "") or "").strip()) >= CUT_REMITTANCE_LENGTH
+    status = "auto" if len(open_refs) == 1 and not cut else "suggested"
     left = amount
     for d in open_refs:
         if left <= 0:
@@ -632,7 +655,7 @@ def _settle(
     difference: int = 0,
     diff_reason: str = "",
 ) -> None:
-    if conf < 0.9 and status == "auto":
+    if conf < docs.threshold and status == "auto":
         status = "suggested"
     for k, d in enumerate(doc_ids):
         last = k == len(doc_ids) - 1
