@@ -301,6 +301,152 @@ def close(
     out.print(f"Close workbook written to {out_path}")
 
 
+import_app = typer.Typer(
+    help="Bring data in: bank statements, ERP exports, e-invoices (SAT CFDI, DIAN).",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+
+def _expand(paths: list[Path], suffixes: tuple[str, ...]) -> list[Path]:
+    """Files as given; a folder stands for the files in it with one of ``suffixes``."""
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files += sorted(f for f in p.rglob("*") if f.suffix.lower() in suffixes)
+        else:
+            files.append(p)
+    return files
+
+
+@import_app.command("bank")
+def import_bank(
+    files: Annotated[list[Path], typer.Argument(help="statement files or folders")],
+    out_path: Annotated[Path, typer.Option("--out", help="bank_lines .csv/.xlsx to write")],
+    statements_out: Annotated[
+        Path | None, typer.Option("--statements", help="statements .csv/.xlsx to write")
+    ] = None,
+) -> None:
+    """Bank statements (camt.053/054, MT940, BAI2, OFX/QFX, bank CSV) into bank_lines."""
+    from cuadre.importers.bank import import_bank_files
+    from cuadre.io.tables import write_table
+    from cuadre.model.tables import BANK_LINES, STATEMENTS
+
+    _check_out(out_path)
+    if statements_out is not None:
+        _check_out(statements_out)
+    paths = _expand(files, (".xml", ".053", ".054", ".sta", ".mt940", ".940", ".txt", ".bai",
+                            ".bai2", ".ofx", ".qfx", ".csv"))
+    with _progress() as progress:
+        task = progress.add_task("Reading statements", total=len(paths))
+        result = import_bank_files(paths, progress=lambda n: progress.update(task, completed=n))
+    _stop_on_errors(result.findings)
+    write_table(result.bank_lines, out_path, BANK_LINES)
+    if statements_out is not None:
+        write_table(result.statements, statements_out, STATEMENTS)
+    report(result.findings)
+    out.print(
+        f"{len(result.bank_lines):,} bank lines from {len(result.statements):,} statements "
+        f"in {len(paths):,} files -> {out_path}"
+    )
+
+
+@import_app.command("erp")
+def import_erp_cmd(
+    file: Annotated[Path, typer.Argument(help="the ERP's accounts-receivable export")],
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", help="sap_fbl5n, microsip, oracle_ar, odoo, erpnext, generic"),
+    ] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="open_items .csv/.xlsx to write")
+    ] = None,
+    detect: Annotated[
+        bool, typer.Option("--detect", help="only say which profile fits the file, and why")
+    ] = False,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="column mapping TOML (generic profile)")
+    ] = None,
+    decimal: DecimalOpt = None,
+    date_order: DateOrderOpt = "auto",
+) -> None:
+    """An ERP receivables export (SAP FBL5N, Microsip, Oracle, Odoo, ERPNext) into open_items."""
+    import tomllib
+
+    from cuadre.importers.erp import PROFILES, detect_profiles, import_erp
+    from cuadre.io.tables import write_table
+
+    if not file.is_file():
+        _usage(f'"{file}" is not a file.')
+    data = file.read_bytes()
+    if detect:
+        matches = detect_profiles(data, str(file))
+        if not matches:
+            out.print(f"{file}: no profile fits; use --profile generic with a --mapping file.")
+            raise typer.Exit(1)
+        for m in matches:
+            out.print(f"{m.profile:<10} {m.score:.2f}  {m.why}", markup=False)
+        return
+    if profile is None or out_path is None:
+        _usage("give --profile NAME and --out FILE (or --detect to find the profile).")
+        return
+    if profile not in PROFILES:
+        _usage(f'--profile must be one of {", ".join(PROFILES)}; yours is "{profile}".')
+    _check_out(out_path)
+    spec = None
+    if mapping is not None:
+        try:
+            spec = tomllib.loads(mapping.read_text("utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            _usage(f"the mapping file {mapping} cannot be read: {exc}")
+    table, findings = import_erp(
+        data, str(file), profile, mapping=spec, options=_options(decimal, date_order)
+    )
+    _stop_on_errors(findings)
+    write_table(table, out_path, OPEN_ITEMS)
+    report(findings)
+    out.print(f"{len(table):,} open items ({profile}) -> {out_path}")
+
+
+@import_app.command("cfdi")
+def import_cfdi(
+    paths: Annotated[
+        list[Path], typer.Argument(help="CFDI XML, SAT Metadata .txt, DIAN XML, ZIPs, folders")
+    ],
+    out_path: Annotated[Path, typer.Option("--out", help="fiscal_docs .csv/.xlsx to write")],
+    payments_out: Annotated[
+        Path | None,
+        typer.Option("--payments-out", help="payment_complements .csv/.xlsx to write"),
+    ] = None,
+) -> None:
+    """E-invoices (SAT CFDI 3.3/4.0 with payment complements, SAT Metadata, DIAN UBL)."""
+    from cuadre.importers.fiscal import import_fiscal
+    from cuadre.io.tables import write_table
+    from cuadre.model.tables import FISCAL_DOCS, PAYMENT_COMPLEMENTS
+
+    _check_out(out_path)
+    if payments_out is not None:
+        _check_out(payments_out)
+    files = _expand(paths, (".xml", ".txt", ".zip"))
+    items = []
+    for f in files:
+        try:
+            items.append((f.read_bytes(), str(f)))
+        except OSError as exc:
+            _usage(f'cannot read "{f}": {exc.strerror}')
+    with err.status(f"Reading {len(items):,} files..."):
+        docs, complements, findings = import_fiscal(items)
+    _stop_on_errors(findings)
+    write_table(docs, out_path, FISCAL_DOCS)
+    if payments_out is not None:
+        write_table(complements, payments_out, PAYMENT_COMPLEMENTS)
+    report(findings)
+    out.print(
+        f"{len(docs):,} fiscal documents and {len(complements):,} paid-document rows "
+        f"from {len(items):,} files -> {out_path}"
+    )
+
+
 @app.command()
 def pull(
     url: Annotated[
