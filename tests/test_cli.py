@@ -148,3 +148,20 @@ def test_pull_from_a_database(tmp_path):
     bad = runner.invoke(app, ["pull", "--url", f"sqlite:///{db}", "--query", "generic_open_items",
                               "--param", "oops", "--out", str(out)])
     assert bad.exit_code == 2
+
+
+def test_import_cfdi_with_payment_complements(realdata, tmp_path):
+    out, pay = tmp_path / "fd.csv", tmp_path / "pc.csv"
+    result = runner.invoke(app, ["import", "cfdi", str(realdata / "cfdi"), "--out", str(out),
+                                 "--payments-out", str(pay)])
+    # the satcfdi test corpus reuses one UUID for different documents: located errors,
+    # exit code 1, nothing written
+    assert result.exit_code == 1, result.output
+    assert "UUID 6D7434A6-E3F2-47AD-9E4C-08849946AFA0 is also in" in result.stderr
+    assert not out.exists()
+    one = realdata / "cfdi" / "satcfdi_cfdv40-pagos20.xml"
+    result = runner.invoke(app, ["import", "cfdi", str(one), "--out", str(out),
+                                 "--payments-out", str(pay)])
+    assert result.exit_code == 0, result.output
+    rows = pay.read_text("utf-8-sig").splitlines()
+    assert len(rows) == 4 and "C1DF8D01-8436-4E7D-BECF-20F31624280D" in rows[1]
