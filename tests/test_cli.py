@@ -165,3 +165,26 @@ def test_import_cfdi_with_payment_complements(realdata, tmp_path):
     assert result.exit_code == 0, result.output
     rows = pay.read_text("utf-8-sig").splitlines()
     assert len(rows) == 4 and "C1DF8D01-8436-4E7D-BECF-20F31624280D" in rows[1]
+
+
+def test_review_learn_and_post_round_trip(write, tmp_path):
+    oi, pay = write("oi.csv", OI), write("pay.csv", PAY)
+    alloc = tmp_path / "alloc.csv"
+    assert runner.invoke(app, ["match", "--open-items", str(oi), "--payments", str(pay),
+                               "--out", str(alloc)]).exit_code == 0
+    frame = pd.read_csv(alloc, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame["review"] = ["ok", ""]
+    frame.to_csv(alloc, index=False)
+    learned = tmp_path / "learned.csv"
+    r = runner.invoke(app, ["learn", "--matches", str(alloc), "--payments", str(pay),
+                            "--out", str(learned)])
+    assert r.exit_code == 0, r.output
+    assert "C1,alias,UNO SA DE CV" in learned.read_text("utf-8-sig")
+    journal, sap, rep = tmp_path / "j.csv", tmp_path / "sap.csv", tmp_path / "rep.csv"
+    r = runner.invoke(app, ["post", "--matches", str(alloc), "--payments", str(pay),
+                            "--open-items", str(oi), "--journal", str(journal),
+                            "--sap", str(sap), "--complements", str(rep)])
+    assert r.exit_code == 0, r.output
+    lines = pd.read_csv(journal, dtype=str, encoding="utf-8-sig")
+    assert lines["journal_id"].unique().tolist() == ["CASH-P1"]
+    assert lines["debit"].tolist() == ["1160.00", "0.00"]

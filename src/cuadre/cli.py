@@ -124,11 +124,16 @@ def match(
     tolerance: Annotated[
         float, typer.Option("--tolerance-pct", min=0, max=100, help="short-payment tolerance %")
     ] = 0.5,
+    learned: Annotated[
+        Path | None,
+        typer.Option("--learn", help="payer accounts and aliases learned from reviews (CSV)"),
+    ] = None,
     decimal: DecimalOpt = None,
     date_order: DateOrderOpt = "auto",
 ) -> None:
     """Apply payments to open items; write the allocations table."""
     from cuadre.io.tables import read_payments, read_table, write_table
+    from cuadre.learning import LEARNED, apply_learned
 
     _check_out(out_path)
     opts = _options(decimal, date_order)
@@ -139,6 +144,11 @@ def match(
     if customers is not None:
         cust, f3 = read_table(customers, CUSTOMERS, opts)
         findings += f3
+    if learned is not None and learned.exists():
+        known, f4 = read_table(learned, LEARNED, opts)
+        findings += f4
+        if cust is not None and not has_errors(f4):
+            cust = apply_learned(cust, known)
     _stop_on_errors(findings)
     policy = MatchPolicy(auto_threshold=threshold, tolerance_pct=tolerance)
     started = time.perf_counter()
@@ -299,6 +309,96 @@ def close(
         return
     report(findings, limit=20, where=f"all are on the Issues sheet of {out_path}")
     out.print(f"Close workbook written to {out_path}")
+
+
+@app.command()
+def learn(
+    matches: Annotated[
+        Path, typer.Option("--matches", help="allocations with the reviewer's review column")
+    ],
+    payments: Annotated[Path, typer.Option("--payments", help="payments or bank_lines")],
+    out_path: Annotated[Path, typer.Option("--out", help="learned .csv to write (or extend)")],
+    customers: Annotated[Path | None, typer.Option("--customers")] = None,
+) -> None:
+    """Learn payer accounts and aliases from the matches a reviewer accepted."""
+    from cuadre.io.tables import read_payments, read_table, write_table
+    from cuadre.learning import LEARNED
+    from cuadre.learning import learn as learn_from
+
+    _check_out(out_path)
+    alloc, findings = read_table(matches, ALLOCATIONS)
+    pay, more = read_payments(payments)
+    findings += more
+    cust = None
+    if customers is not None:
+        cust, more = read_table(customers, CUSTOMERS)
+        findings += more
+    known = None
+    if out_path.exists():
+        known, more = read_table(out_path, LEARNED)
+        findings += more
+    _stop_on_errors(findings)
+    table, found = learn_from(alloc, pay, cust, known)
+    write_table(table, out_path, LEARNED)
+    report(found)
+    before = 0 if known is None else len(known)
+    out.print(f"{len(table) - before:,} new facts learned ({len(table):,} in all) -> {out_path}")
+
+
+@app.command()
+def post(
+    matches: Annotated[Path, typer.Option("--matches", help="allocations (reviewed)")],
+    payments: Annotated[Path, typer.Option("--payments", help="payments or bank_lines")],
+    open_items: Annotated[Path, typer.Option("--open-items", help="the open items matched")],
+    journal_out: Annotated[Path, typer.Option("--journal", help="clearing journal .csv/.xlsx")],
+    sap_out: Annotated[
+        Path | None, typer.Option("--sap", help="SAP incoming-payment upload .csv")
+    ] = None,
+    complements_out: Annotated[
+        Path | None, typer.Option("--complements", help="payment complement data .csv/.xlsx")
+    ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option("--previous-complements", help="payment_complements already issued"),
+    ] = None,
+) -> None:
+    """Post accepted matches: clearing journal, SAP upload and CFDI payment complement data."""
+    from cuadre.io.tables import read_payments, read_table, write_table
+    from cuadre.model.tables import PAYMENT_COMPLEMENTS
+    from cuadre.posting import (
+        COMPLEMENT_DATA,
+        JOURNAL_LINES,
+        clearing_journal,
+        complement_data,
+        sap_upload,
+    )
+
+    for p in (journal_out, sap_out, complements_out):
+        if p is not None:
+            _check_out(p)
+    alloc, findings = read_table(matches, ALLOCATIONS)
+    pay, more = read_payments(payments)
+    oi, more2 = read_table(open_items, OPEN_ITEMS)
+    findings += more + more2
+    prev = None
+    if previous is not None:
+        prev, more = read_table(previous, PAYMENT_COMPLEMENTS)
+        findings += more
+    _stop_on_errors(findings)
+    journal, found = clearing_journal(alloc, pay)
+    _stop_on_errors(found)
+    write_table(journal, journal_out, JOURNAL_LINES)
+    if sap_out is not None:
+        write_table(sap_upload(journal), sap_out)
+    if complements_out is not None:
+        data, more = complement_data(alloc, pay, oi, prev)
+        found += more
+        write_table(data, complements_out, COMPLEMENT_DATA)
+    report(found)
+    out.print(
+        f"{journal['journal_id'].nunique():,} payments posted in {len(journal):,} balanced "
+        f"journal lines -> {journal_out}"
+    )
 
 
 import_app = typer.Typer(
