@@ -33,6 +33,8 @@ class Score:
     no_document_payments: int
     no_document_handled: int
     by_scenario: pd.DataFrame
+    customer_identified: int = 0
+    suggestion_covered: int = 0
 
     @property
     def auto_rate(self) -> float:
@@ -56,7 +58,18 @@ class Score:
             f"auto row precision: {self.row_precision:.2%}",
             f"nothing to apply, handled right (on account / unmatched): "
             f"{self.no_document_handled:,} of {self.no_document_payments:,}",
+            f"customer identification: {self.customer_rate:.1%}",
+            f"suggestion coverage (truth within auto + suggested): {self.coverage:.1%}",
         ]
+
+    @property
+    def customer_rate(self) -> float:
+        """Payments with a customer in the truth whose rows name that customer."""
+        return self.customer_identified / self.payments if self.payments else 0.0
+
+    @property
+    def coverage(self) -> float:
+        return self.suggestion_covered / self.with_documents if self.with_documents else 0.0
 
 
 def _pairs(frame: pd.DataFrame) -> pd.Series:
@@ -98,6 +111,20 @@ def score_allocations(allocations: pd.DataFrame, truth: pd.DataFrame) -> Score:
         got = status.loc[k]
         if (want_customer and got["status"] == "on_account" and got["customer_id"] == want_customer) or (not want_customer and got["status"] == "unmatched"):
             handled += 1
+    truth_customer = keys["customer_id"]
+    ours = a[a["customer_id"].ne("")].drop_duplicates("key").set_index("key")["customer_id"]
+    identified = int(
+        sum(
+            (not want and k not in ours.index) or (bool(want) and ours.get(k) == want)
+            for k, want in truth_customer.items()
+        )
+    )
+    offered = _pairs(a[a["status"].isin(["auto", "suggested"])])
+    covered = sum(
+        1
+        for k in with_docs
+        if k in offered.index and {d for d, _ in truth_pairs[k]} <= {d for d, _ in offered[k]}
+    )
     per = pd.DataFrame({"scenario": scenario})
     per["auto_correct"] = per.index.isin(correct)
     per["auto_any"] = per.index.isin(auto_pairs.index)
@@ -118,4 +145,6 @@ def score_allocations(allocations: pd.DataFrame, truth: pd.DataFrame) -> Score:
         no_document_payments=len(no_docs),
         no_document_handled=handled,
         by_scenario=by.reset_index(),
+        customer_identified=identified,
+        suggestion_covered=covered,
     )
