@@ -320,7 +320,10 @@ class DateParse:
 
 def date_order_votes(values: pd.Series) -> dict[str, int]:
     """Values that can only be day-first (``dmy``) or only month-first (``mdy``)."""
-    texts = cell_text(values.astype(object).where(~_is_temporal(values), ""))
+    if pd.api.types.infer_dtype(values, skipna=False) != "string":
+        values = values.astype(object).where(~_is_temporal(values), "")
+    texts = cell_text(values)
+    texts = texts[texts.str.contains(r"\d[/.-]\d{1,2}[/.-]", regex=True)]
     m = texts.str.extract(_NUMERIC)
     a = pd.to_numeric(m[0], errors="coerce")
     b = pd.to_numeric(m[1], errors="coerce")

@@ -165,15 +165,36 @@ def _load_csv(p: Path, label: str, schema: TableSchema) -> tuple[RawTable | None
             )
         )
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+        frame = _parse_csv(text, sep)
     except csv.Error as exc:
         return None, [
             *findings,
             error(Location(label), "BAD_CSV", f"the CSV cannot be read: {exc}", "Save it again."),
         ]
-    width = max((len(r) for r in records), default=0)
-    grid = [r + [""] * (width - len(r)) for r in records]
-    return _raw_from_grid(grid, label, None, schema, notes), findings
+    return _raw_from_frame(frame, label, None, schema, notes), findings
+
+
+def _parse_csv(text: str, sep: str) -> pd.DataFrame:
+    """All cells as text. pandas' C parser; the csv module for ragged files it refuses.
+
+    Row numbers count records, as a spreadsheet shows them (a quoted value holding a line
+    break is still one row)."""
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError):
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+        width = max((len(r) for r in records), default=0)
+        frame = pd.DataFrame([r + [""] * (width - len(r)) for r in records], dtype=object)
+    return frame.astype(object).fillna("")
 
 
 def _raw_from_grid(
@@ -184,8 +205,25 @@ def _raw_from_grid(
     notes: list[Finding],
     first_row: int = 1,
 ) -> RawTable:
-    header_idx = _find_header(grid, schema)
-    header = [parsing.cell_text(pd.Series([c], dtype=object)).iloc[0] for c in grid[header_idx]] if grid else []
+    width = max((len(r) for r in grid), default=0)
+    frame = pd.DataFrame([list(r) + [""] * (width - len(r)) for r in grid], dtype=object)
+    return _raw_from_frame(frame, label, sheet, schema, notes, first_row)
+
+
+def _raw_from_frame(
+    frame: pd.DataFrame,
+    label: str,
+    sheet: str | None,
+    schema: TableSchema,
+    notes: list[Finding],
+    first_row: int = 1,
+) -> RawTable:
+    """Cells (no header yet) -> RawTable: header found, empty trailing columns dropped."""
+    header_idx = _find_header(frame.head(HEADER_SCAN_ROWS).to_numpy().tolist(), schema)
+    if header_idx is None:
+        filled = frame.apply(lambda c: c.astype(str).str.strip().ne("")).any(axis=1)
+        header_idx = int(np.argmax(filled.to_numpy())) if filled.any() else 0
+    header = parsing.cell_text(frame.iloc[header_idx]).tolist() if len(frame) else []
     if header_idx > 0:
         notes.append(
             info(
@@ -195,15 +233,14 @@ def _raw_from_grid(
                 "it were skipped",
             )
         )
-    # drop trailing empty header columns that carry no data
-    body = grid[header_idx + 1 :]
-    keep = [i for i, h in enumerate(header) if h.strip() or any(_nonblank(r[i]) for r in body)]
+    body = frame.iloc[header_idx + 1 :]
+    def used(i: int) -> bool:
+        return bool(len(body)) and bool(body.iloc[:, i].astype(str).str.strip().ne("").any())
+
+    keep = [i for i, h in enumerate(header) if h.strip() or used(i)]
     names = [header[i] if header[i].strip() else f"column_{i + 1}" for i in keep]
-    cells = pd.DataFrame(
-        [[r[i] for i in keep] for r in body] if body else None,
-        columns=pd.Index(names, dtype=object),
-        dtype=object,
-    )
+    cells = body.iloc[:, keep].reset_index(drop=True)
+    cells.columns = pd.Index(names, dtype=object)
     rows = np.arange(first_row + header_idx + 1, first_row + header_idx + 1 + len(body))
     return RawTable(cells, rows, first_row + header_idx, [i + 1 for i in keep], label, sheet, notes)
 
@@ -212,20 +249,18 @@ def _nonblank(v: object) -> bool:
     return not (v is None or (isinstance(v, str) and not v.strip()))
 
 
-def _find_header(grid: Sequence[Sequence[object]], schema: TableSchema) -> int:
+def _find_header(grid: Sequence[Sequence[object]], schema: TableSchema) -> int | None:
+    """The first row holding all required columns, else the one holding most; None when
+    no row of the first ``HEADER_SCAN_ROWS`` holds any."""
     wanted = set(schema.required)
-    best, best_hits = 0, -1
+    best, best_hits = None, 0
     for idx, row in enumerate(grid[:HEADER_SCAN_ROWS]):
         names = {parsing.normalize_header(c) for c in row if isinstance(c, str)}
         hits = len(wanted & names)
         if hits == len(wanted):
             return idx
-        if hits > best_hits and hits > 0:
+        if hits > best_hits:
             best, best_hits = idx, hits
-    if best_hits <= 0:
-        for idx, row in enumerate(grid):
-            if any(_nonblank(c) for c in row):
-                return idx
     return best
 
 

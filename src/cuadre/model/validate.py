@@ -149,9 +149,12 @@ def coerce_table(
                 )
             )
 
-    # -- blank rows are skipped, and said so
+    # -- text once per column: CSV columns become their stripped text (parsed once)
     if len(cells):
         text = cells.apply(parsing.cell_text)
+        for i in range(cells.shape[1]):
+            if pd.api.types.infer_dtype(cells.iloc[:, i], skipna=False) == "string":
+                cells.isetitem(i, text.iloc[:, i])
         blank = text.eq("").all(axis=1)
     else:
         blank = pd.Series(False, index=cells.index, dtype=bool)
@@ -287,7 +290,8 @@ def _decide_decimal(
     for name in schema.of_kind(Kind.MONEY):
         if name in by_name:
             texts = raw.cells.iloc[:, by_name[name]]
-            texts = texts[texts.map(lambda v: isinstance(v, str))]
+            if pd.api.types.infer_dtype(texts, skipna=False) != "string":
+                texts = texts[texts.map(lambda v: isinstance(v, str))]
             v = parsing.decimal_votes(texts)
             votes["."] += v["."]
             votes[","] += v[","]
