@@ -1,6 +1,7 @@
 """The cuadre command on contract files written by another program."""
 
 import re
+from pathlib import Path
 import subprocess
 import sys
 
@@ -188,3 +189,17 @@ def test_review_learn_and_post_round_trip(write, tmp_path):
     lines = pd.read_csv(journal, dtype=str, encoding="utf-8-sig")
     assert lines["journal_id"].unique().tolist() == ["CASH-P1"]
     assert lines["debit"].tolist() == ["1160.00", "0.00"]
+
+
+def test_import_erp_detect_and_profile(tmp_path):
+    golden = Path(__file__).parent / "golden" / "importers" / "erp" / "sap_de_csv" / "input.csv"
+    r = runner.invoke(app, ["import", "erp", str(golden), "--detect"])
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[0].startswith("sap_fbl5n")
+    out = tmp_path / "oi.csv"
+    r = runner.invoke(app, ["import", "erp", str(golden), "--profile", "sap_fbl5n", "--out",
+                            str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.read_text("utf-8-sig").startswith("customer_id,")
+    assert runner.invoke(app, ["import", "erp", str(golden), "--profile", "nope", "--out",
+                               str(out)]).exit_code == 2

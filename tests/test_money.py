@@ -23,7 +23,7 @@ def test_exponents_come_from_the_table():
     assert exponent("JPY") == 0
     assert exponent("KWD") == 3
     with pytest.raises(UnknownCurrencyError):
-        exponent("XXX")
+        exponent("ZZZ")
 
 
 def test_to_minor_rounds_half_up_by_default_and_by_name():

@@ -467,12 +467,13 @@ def import_erp_cmd(
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="column mapping TOML (generic profile)")
     ] = None,
+    currency: Annotated[
+        str | None, typer.Option("--currency", help="currency when the export has none")
+    ] = None,
     decimal: DecimalOpt = None,
     date_order: DateOrderOpt = "auto",
 ) -> None:
     """An ERP receivables export (SAP FBL5N, Microsip, Oracle, Odoo, ERPNext) into open_items."""
-    import tomllib
-
     from cuadre.importers.erp import PROFILES, detect_profiles, import_erp
     from cuadre.io.tables import write_table
 
@@ -485,7 +486,8 @@ def import_erp_cmd(
             out.print(f"{file}: no profile fits; use --profile generic with a --mapping file.")
             raise typer.Exit(1)
         for m in matches:
-            out.print(f"{m.profile:<10} {m.score:.2f}  {m.why}", markup=False)
+            where = f" [{m.sheet or 'text'}, header row {m.header_row}]" if m.header_row else ""
+            out.print(f"{m.profile:<10} {m.score:.2f}  {m.why}{where}", markup=False)
         return
     if profile is None or out_path is None:
         _usage("give --profile NAME and --out FILE (or --detect to find the profile).")
@@ -495,10 +497,16 @@ def import_erp_cmd(
     _check_out(out_path)
     spec = None
     if mapping is not None:
+        from cuadre.importers.generic_erp import load_mapping
+
         try:
-            spec = tomllib.loads(mapping.read_text("utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            _usage(f"the mapping file {mapping} cannot be read: {exc}")
+            spec, problems = load_mapping(mapping.read_bytes(), str(mapping))
+        except OSError as exc:
+            _usage(f"the mapping file {mapping} cannot be read: {exc.strerror}")
+            return
+        _stop_on_errors(problems)
+    if currency:
+        spec = {**(spec or {}), "currency": currency.upper()}
     table, findings = import_erp(
         data, str(file), profile, mapping=spec, options=_options(decimal, date_order)
     )

@@ -450,7 +450,8 @@ def _coerce_column(
         return currency
     text = parsing.cell_text(values)
     if col.kind == Kind.ENUM:
-        canon = text.map(lambda t: canonical_document_type(t) if col.allowed else t)
+        uniques = {t: canonical_document_type(t) for t in text.unique()}
+        canon = text.map(uniques).astype(object) if col.allowed else text
         canon = canon.where(canon.isin(col.allowed) | text.eq(""), text)
         lowered = canon.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
         canon = canon.where(canon.isin(col.allowed), lowered)
