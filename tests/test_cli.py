@@ -1,9 +1,9 @@
 """The cuadre command on contract files written by another program."""
 
 import re
-from pathlib import Path
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 from typer.testing import CliRunner
