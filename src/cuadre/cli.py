@@ -426,6 +426,9 @@ def import_bank(
     statements_out: Annotated[
         Path | None, typer.Option("--statements", help="statements .csv/.xlsx to write")
     ] = None,
+    currency: Annotated[
+        str | None, typer.Option("--currency", help="currency of CSV exports that do not say it")
+    ] = None,
 ) -> None:
     """Bank statements (camt.053/054, MT940, BAI2, OFX/QFX, bank CSV) into bank_lines."""
     from cuadre.importers.bank import import_bank_files
@@ -439,7 +442,11 @@ def import_bank(
                             ".bai2", ".ofx", ".qfx", ".csv"))
     with _progress() as progress:
         task = progress.add_task("Reading statements", total=len(paths))
-        result = import_bank_files(paths, progress=lambda n: progress.update(task, completed=n))
+        result = import_bank_files(
+            paths,
+            progress=lambda n: progress.update(task, completed=n),
+            currency=currency.upper() if currency else None,
+        )
     _stop_on_errors(result.findings)
     write_table(result.bank_lines, out_path, BANK_LINES)
     if statements_out is not None:

@@ -46,7 +46,9 @@ def detect_format(data: bytes, name: str) -> ModuleType | None:
     return None
 
 
-def read_bank_bytes(data: bytes, source: str) -> BankImport:
+def read_bank_bytes(data: bytes, source: str, currency: str | None = None) -> BankImport:
+    """One file's lines and statements. ``currency`` is for formats that may not say it
+    (bank CSV exports)."""
     mod = detect_format(data, source)
     if mod is None:
         known = ", ".join(m.FORMAT for m in format_modules())
@@ -63,7 +65,10 @@ def read_bank_bytes(data: bytes, source: str) -> BankImport:
             ],
         )
     try:
-        result: BankImport = mod.read(data, source)
+        if currency and mod.FORMAT == "bank_csv":
+            result: BankImport = mod.read(data, source, currency=currency)
+        else:
+            result = mod.read(data, source)
     except Exception as exc:  # the last line of defence: a finding, never a traceback
         return BankImport(
             empty_table(BANK_LINES),
@@ -84,7 +89,9 @@ def read_bank_bytes(data: bytes, source: str) -> BankImport:
 
 
 def import_bank_files(
-    paths: list[Path], progress: Callable[[int], None] | None = None
+    paths: list[Path],
+    progress: Callable[[int], None] | None = None,
+    currency: str | None = None,
 ) -> BankImport:
     """Read every file, drop duplicate statements, and concatenate."""
     lines: list[pd.DataFrame] = []
@@ -100,7 +107,7 @@ def import_bank_files(
                 error(Location(source), "FILE_NOT_READABLE", f"cannot read the file ({exc.strerror})")
             )
             continue
-        result = read_bank_bytes(data, source)
+        result = read_bank_bytes(data, source, currency)
         findings.extend(result.findings)
         keep_st = []
         for st in result.statements.itertuples(index=False):

@@ -24,7 +24,7 @@ from defusedxml import DefusedXmlException
 
 from cuadre.findings import Finding, Location, error, warning
 from cuadre.model.tables import BANK_LINES, STATEMENTS, TableSchema
-from cuadre.money import format_amount
+from cuadre.money import format_amount, known_currencies
 
 
 @dataclass
@@ -129,7 +129,7 @@ def check_balances(
         moved = int(sums.get(st.statement_id, 0))
         expected = int(st.opening_balance) + moved
         if expected != int(st.closing_balance):
-            cur = st.currency
+            cur = st.currency if st.currency in known_currencies() else "XXX"
             found.append(
                 warning(
                     Location(source),

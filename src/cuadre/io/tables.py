@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from cuadre import parsing
-from cuadre.findings import Finding, Location, error, info
+from cuadre.findings import Finding, Location, error, info, warning
 from cuadre.io.atomic import write_bytes_atomic
 from cuadre.model.convert import payments_from_bank_lines
 from cuadre.model.tables import BANK_LINES, PAYMENTS, PROVENANCE, Kind, TableSchema
@@ -99,7 +99,18 @@ def decode_text(data: bytes, label: str) -> tuple[str, list[Finding]]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), []
+        try:
+            return data.decode("utf-16"), []
+        except UnicodeDecodeError as exc:
+            return data.decode("utf-16", errors="replace"), [
+                warning(
+                    Location(label),
+                    "ENCODING",
+                    f"the file says it is UTF-16 but some bytes are not ({exc.reason}); "
+                    "they were replaced by \ufffd",
+                    "The file may be cut or damaged: export it again.",
+                )
+            ]
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
@@ -119,7 +130,8 @@ def decode_text(data: bytes, label: str) -> tuple[str, list[Finding]]:
         return text, [note]
 
 
-def _sniff_separator(text: str) -> str:
+def sniff_separator(text: str) -> str:
+    """The field separator of a delimited text, from its first non-empty line."""
     for line in text.splitlines():
         if line.strip().strip(",;\t|"):
             counts = {sep: _count_outside_quotes(line, sep) for sep in (",", ";", "\t", "|")}
@@ -154,7 +166,7 @@ def _load_csv(p: Path, label: str, schema: TableSchema) -> tuple[RawTable | None
             )
         ]
     text, findings = decode_text(data, label)
-    sep = _sniff_separator(text)
+    sep = sniff_separator(text)
     notes: list[Finding] = []
     if sep == ";":
         notes.append(
