@@ -229,7 +229,12 @@ def test_unexplained_small_shortfall_is_a_deduction_to_review():
 def test_subsets_without_references():
     from cuadre.matching import find_subsets
 
-    assert find_subsets([5, 3, 2, 7, 1], 8, 3) == [[0, 1], [0, 2, 4]]
+    amounts = [5, 3, 2, 7, 1]
+    found = find_subsets(amounts, 8, 3)
+    assert len(found) == 2 and all(sum(amounts[i] for i in s) == 8 for s in found)
+    assert find_subsets(amounts, 8, 3, limit=10) and len(find_subsets(amounts, 8, 3, limit=10)) == 3
+    assert find_subsets(amounts, 18, 5) == [[0, 1, 2, 3, 4]]
+    assert find_subsets(amounts, 18, 4) == []
     assert find_subsets([5, 3], 100, 3) == []
     oi = open_items(
         [{"customer_id": "C1", "document_id": f"F-{i}", "due_date": f"2026-09-0{i}",

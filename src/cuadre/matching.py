@@ -81,7 +81,7 @@ class MatchPolicy(BaseModel):
     deduction_max_pct: float = Field(
         10, ge=0, le=100, description="unexplained shortfall below this % is a deduction to review"
     )
-    subset_max_items: int = Field(24, ge=1, description="open documents searched for a sum")
+    subset_max_items: int = Field(18, ge=1, description="open documents searched for a sum")
     subset_max_size: int = Field(6, ge=1, description="documents in one payment without references")
 
 
@@ -840,34 +840,42 @@ def find_subsets(
 ) -> list[list[int]]:
     """Index sets of ``amounts`` (all positive) summing exactly to ``target``.
 
-    Depth-first in the given order (oldest due first), at most ``max_size`` items, at
-    most ``limit`` solutions (two are enough to know a sum is ambiguous), and at most
-    ``budget`` steps so that a pathological customer cannot stall a run.
+    At most ``max_size`` items per set and ``limit`` sets (two are enough to know a sum is
+    ambiguous). Searched largest first with two bounds (an item larger than what is left
+    is skipped; if the largest items that may still be added cannot reach it, the branch
+    ends), and at most ``budget`` steps so that a pathological customer cannot stall a
+    run. Each set is returned in the original order of ``amounts``.
     """
-    n = len(amounts)
-    suffix = [0] * (n + 1)
-    for i in range(n - 1, -1, -1):
-        suffix[i] = suffix[i + 1] + amounts[i]
+    order = sorted(range(len(amounts)), key=lambda i: -amounts[i])
+    values = [amounts[i] for i in order]
+    n = len(values)
+    prefix = [0] * (n + 1)
+    for i, v in enumerate(values):
+        prefix[i + 1] = prefix[i] + v
     found: list[list[int]] = []
     steps = 0
 
+    def best(start: int, count: int) -> int:
+        """Largest sum of ``count`` items from ``start`` on (they are sorted)."""
+        return prefix[min(n, start + count)] - prefix[start]
+
     def walk(start: int, left: int, chosen: list[int]) -> None:
         nonlocal steps
-        if len(found) >= limit or steps > budget:
-            return
+        room = max_size - len(chosen)
         for i in range(start, n):
             steps += 1
-            a = amounts[i]
-            if a == left:
-                found.append([*chosen, i])
-                if len(found) >= limit:
-                    return
-            elif a < left and len(chosen) + 1 < max_size and suffix[i + 1] >= left - a:
-                walk(i + 1, left - a, [*chosen, i])
-            if suffix[i + 1] < left:
+            if len(found) >= limit or steps > budget or best(i, room) < left:
                 return
+            v = values[i]
+            if v > left:
+                continue
+            if v == left:
+                found.append(sorted(order[j] for j in [*chosen, i]))
+                continue
+            if room > 1:
+                walk(i + 1, left - v, [*chosen, i])
 
-    if 0 < target <= suffix[0]:
+    if target > 0:
         walk(0, target, [])
     return found
 
