@@ -332,7 +332,13 @@ def _identify(
             if len(prefixed) == 1:
                 cid = prefixed.pop()
                 return cid, f'payer name "{payment["payer_name"]}" is the start of {custs.display.get(cid, cid)}', 0.93
-        best = process.extract(name, custs.names, scorer=fuzz.token_sort_ratio, limit=2)
+        best = process.extract(
+            name,
+            custs.names,
+            scorer=fuzz.token_sort_ratio,
+            limit=2,
+            score_cutoff=max(policy.fuzzy_min_score - policy.fuzzy_margin, 0),
+        )
         if best and best[0][1] >= policy.fuzzy_min_score:
             runner = best[1][1] if len(best) > 1 else 0.0
             if best[0][1] - runner >= policy.fuzzy_margin or custs.ids[best[0][2]] == (
