@@ -68,13 +68,17 @@ def typed_table(rows: list[dict[str, object]], schema: TableSchema) -> pd.DataFr
             out[col.name] = pd.to_datetime(s, errors="coerce").astype("datetime64[ns]")
         elif col.kind in ("money", "int"):
             out[col.name] = pd.Series(
-                [None if v is None or v is pd.NA or v != v else int(v) for v in s], dtype="Int64"
+                [None if v is None or v is pd.NA or v != v else int(v) for v in s.tolist()],
+                dtype="Int64",
             )
         elif col.kind == "ratio":
             out[col.name] = pd.to_numeric(s, errors="coerce").astype("float64")
         else:
             out[col.name] = pd.Series(
-                ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in s],
+                [
+                    "" if v is None or (isinstance(v, float) and v != v) else str(v)
+                    for v in s.tolist()
+                ],
                 dtype=object,
             )
     table = pd.DataFrame(out)
