@@ -203,3 +203,20 @@ def test_import_erp_detect_and_profile(tmp_path):
     assert out.read_text("utf-8-sig").startswith("customer_id,")
     assert runner.invoke(app, ["import", "erp", str(golden), "--profile", "nope", "--out",
                                str(out)]).exit_code == 2
+
+
+def test_import_bank_detects_formats_and_duplicates(realdata, tmp_path):
+    camt = realdata / "camt" / "genkgo-camt" / "test__data__camt053.v2.multi.statement.xml"
+    bai2 = realdata / "bai2" / "moov_bai2_sample1.txt"
+    out, st = tmp_path / "lines.csv", tmp_path / "st.csv"
+    r = runner.invoke(app, ["import", "bank", str(camt), str(bai2), str(camt), "--out", str(out),
+                            "--statements", str(st)])
+    assert r.exit_code == 0, r.output
+    assert "DUPLICATE_STATEMENT" in r.stderr or "already imported" in r.stderr
+    lines = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert not lines["line_id"].duplicated().any()
+    assert {"EUR", "CAD"} <= set(lines["currency"])
+    bad = tmp_path / "junk.txt"
+    bad.write_text("hello, this is not a statement\n")
+    r = runner.invoke(app, ["import", "bank", str(bad), "--out", str(out)])
+    assert r.exit_code == 1 and "not a bank statement format" in r.stderr
