@@ -26,6 +26,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
+
+from cuadre.model.tables import TableSchema
 
 Row = tuple[str, str, str]
 UPDATE_ENV = "CUADRE_UPDATE_GOLDEN"
@@ -139,3 +142,18 @@ def assert_golden(rows: Sequence[Row], golden_csv: Path) -> None:
         f"{golden_csv}: {shown} differing cells (set {UPDATE_ENV}=1 to accept the new "
         "output, then review the diff):\n  " + "\n  ".join(lines)
     )
+
+
+def assert_golden_table(frame: pd.DataFrame, schema: TableSchema | None, path: Path) -> None:
+    """Compare a table, as the contract writes it in CSV, with a golden CSV file;
+    ``CUADRE_UPDATE_GOLDEN=1`` rewrites the file instead."""
+    from cuadre.io.tables import to_csv_frame, write_table
+
+    if os.environ.get(UPDATE_ENV) == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_table(frame, path, schema)
+        return
+    assert path.exists(), f"{path} missing: run with {UPDATE_ENV}=1"
+    actual = to_csv_frame(frame, schema).reset_index(drop=True)
+    expected = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(actual.astype(str), expected, check_dtype=False, obj=str(path))

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from cuadre.findings import Severity, findings_frame
 from cuadre.importers import bai2, bank_csv, ofx
 from cuadre.importers.bank import read_bank_bytes
-from cuadre.io.tables import to_csv_frame, write_table
-from cuadre.model.tables import BANK_LINES, STATEMENTS, TableSchema
+from cuadre.model.tables import BANK_LINES, STATEMENTS
+from golden_util import assert_golden_table
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "importers" / "bank_csv"
 UPDATE = os.environ.get("CUADRE_UPDATE_GOLDEN") == "1"
@@ -33,23 +33,12 @@ REALDATA = {
 }
 
 
-def assert_golden_frame(frame: pd.DataFrame, schema: TableSchema | None, path: Path) -> None:
-    """Compare a table as the contract writes it in CSV with the golden file."""
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_table(frame, path, schema)
-        return
-    actual = to_csv_frame(frame, schema).reset_index(drop=True)
-    expected = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    pd.testing.assert_frame_equal(actual.astype(str), expected, check_dtype=False)
-
-
 def assert_golden_import(data: bytes, source: str, case: str) -> None:
     result = read_bank_bytes(data, source)
     assert result.format == "bank_csv"
-    assert_golden_frame(result.bank_lines, BANK_LINES, GOLDEN / case / "bank_lines.csv")
-    assert_golden_frame(result.statements, STATEMENTS, GOLDEN / case / "statements.csv")
-    assert_golden_frame(findings_frame(result.findings), None, GOLDEN / case / "findings.csv")
+    assert_golden_table(result.bank_lines, BANK_LINES, GOLDEN / case / "bank_lines.csv")
+    assert_golden_table(result.statements, STATEMENTS, GOLDEN / case / "statements.csv")
+    assert_golden_table(findings_frame(result.findings), None, GOLDEN / case / "findings.csv")
 
 
 def read(text: str, **kw: str) -> bank_csv.BankImport:
