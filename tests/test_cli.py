@@ -220,3 +220,18 @@ def test_import_bank_detects_formats_and_duplicates(realdata, tmp_path):
     bad.write_text("hello, this is not a statement\n")
     r = runner.invoke(app, ["import", "bank", str(bad), "--out", str(out)])
     assert r.exit_code == 1 and "not a bank statement format" in r.stderr
+
+
+def test_addin_build_and_run_a_script(tmp_path):
+    out = tmp_path / "Cuadre.xlam"
+    r = runner.invoke(app, ["addin", "build", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.exists()
+    book = tmp_path / "close.xlsx"
+    import shutil
+
+    shutil.copy(Path(__file__).parents[1] / "workbooks" / "Cuadre Close.xlsx", book)
+    r = runner.invoke(app, ["run", "close", "--workbook", str(book)])
+    assert r.exit_code == 1  # an empty template: the as-of date and the bank lines are missing
+    assert "Settings!B5" in r.stderr
+    assert runner.invoke(app, ["run", "nope", "--workbook", str(book)]).exit_code == 1

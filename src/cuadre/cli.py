@@ -600,6 +600,65 @@ def pull(
     out.print(f"{len(table):,} open items -> {out_path}")
 
 
+addin_app = typer.Typer(help="The Excel add-in: build, install, remove.", no_args_is_help=True)
+app.add_typer(addin_app, name="addin")
+
+
+@addin_app.command("build")
+def addin_build(
+    out_path: Annotated[Path, typer.Option("--out", help="the .xlam to write")] = Path(
+        "Cuadre.xlam"
+    ),
+) -> None:
+    """Assemble Cuadre.xlam from xlwings' add-in template and the sources in the repo."""
+    from cuadre.xl.addin import build_addin
+
+    found = build_addin(out_path)
+    _stop_on_errors(found)
+    report(found)
+    out.print(f"Add-in written to {out_path}")
+
+
+@addin_app.command("install")
+def addin_install(
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="where to put it (required off Windows/macOS)")
+    ] = None,
+) -> None:
+    """Build the add-in and put it in Excel's startup folder (or --out)."""
+    from cuadre.xl.addin import install_addin
+
+    found = install_addin(out_path)
+    _stop_on_errors(found)
+    report(found, quiet_info=False)
+
+
+@addin_app.command("remove")
+def addin_remove() -> None:
+    """Remove the add-in from Excel's startup folder."""
+    from cuadre.xl.addin import remove_addin
+
+    found = remove_addin()
+    _stop_on_errors(found)
+    report(found, quiet_info=False)
+
+
+@app.command("run")
+def run_cmd(
+    script: Annotated[str, typer.Argument(help="match, aging, close, ... (a ribbon button)")],
+    workbook: Annotated[Path, typer.Option("--workbook", help="the close workbook (.xlsx)")],
+) -> None:
+    """Run a ribbon script on a workbook file, headless, exactly as the button does in Excel."""
+    from cuadre.xl.run import run_script
+
+    with err.status(f"Running {script} on {workbook}..."):
+        found = run_script(script, workbook)
+    report(found, limit=30, where=f"all are on the Issues sheet of {workbook}")
+    if has_errors(found):
+        raise typer.Exit(1)
+    out.print(f"{script} done on {workbook}")
+
+
 @app.command()
 def template(
     out_path: Annotated[

@@ -209,7 +209,7 @@ def _parse_csv(text: str, sep: str) -> pd.DataFrame:
     return frame.astype(object).fillna("")
 
 
-def _raw_from_grid(
+def raw_from_grid(
     grid: Sequence[Sequence[object]],
     label: str,
     sheet: str | None,
@@ -315,7 +315,7 @@ def _load_workbook(
         ]
     width = max(len(r) for r in grid)
     grid = [list(r) + [""] * (width - len(r)) for r in grid]
-    return _raw_from_grid(grid, label, sheet, schema, []), []
+    return raw_from_grid(grid, label, sheet, schema, []), []
 
 
 def _pick_sheet(names: list[str], schema: TableSchema, wanted: str | None) -> str | None:
