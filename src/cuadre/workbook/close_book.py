@@ -160,6 +160,23 @@ def _match_controls(result: CloseResult, payments_table: str) -> tuple[ControlRo
     return tuple(rows)
 
 
+def _aging_rows(result: CloseResult) -> tuple[ControlRow, ...]:
+    """Rows in (open items after cash application + unapplied payments) = items aged."""
+    rows_in = len(result.open_after) + len(result.unapplied)
+    aged = int(result.aging["items"].sum()) if len(result.aging) else 0
+    items = f"SUBTOTAL(109,{column_ref('aging', 'items')})"
+    return (
+        ControlRow("Items in (open after cash application + unapplied payments)", rows_in),
+        ControlRow("Items aged (sum of the items column)", aged, formula=f"={items}"),
+        ControlRow(
+            "Items in = items aged",
+            "OK" if rows_in == aged else "DIFFERENCE",
+            formula=f'=IF({items}={rows_in},"OK","DIFFERENCE")',
+            check=True,
+        ),
+    )
+
+
 def settings_table(
     as_of: dt.date,
     buckets: tuple[int, ...],
@@ -298,7 +315,8 @@ def build_sheets(
             subtitle="Open receivables after cash application by days past due; unapplied "
             "cash is aged as a credit.",
             totals=tuple(c.name for c in labels.columns if c.kind == Kind.MONEY),
-            controls=_controls_for("Aging", result.controls)
+            controls=_aging_rows(result)
+            + _controls_for("Aging", result.controls)
             + _controls_for("GL tie-out", result.controls),
             notes=("Filter the currency column to read the totals per currency.",),
         )
