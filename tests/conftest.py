@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+from golden_util import REALDATA
 
 
 @pytest.fixture

@@ -157,3 +157,6 @@ def assert_golden_table(frame: pd.DataFrame, schema: TableSchema | None, path: P
     actual = to_csv_frame(frame, schema).reset_index(drop=True)
     expected = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     pd.testing.assert_frame_equal(actual.astype(str), expected, check_dtype=False, obj=str(path))
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+"""The public sample files beside the repository (``../shared/realdata``), if present."""

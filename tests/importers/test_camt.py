@@ -124,7 +124,7 @@ BROKEN = {"test__data__camt053.v2.wrong.xml": "CAMT_NO_STATEMENT"}
 
 
 def _camt_samples() -> list[Path]:
-    from conftest import REALDATA
+    from golden_util import REALDATA
 
     return sorted((REALDATA / "camt").rglob("*.xml")) if REALDATA.is_dir() else []
 

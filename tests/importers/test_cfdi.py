@@ -20,12 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import REALDATA
 from cuadre.findings import Finding
 from cuadre.importers import cfdi, fiscal
 from cuadre.importers.fiscal import import_fiscal, read_fiscal_bytes
 from cuadre.io.tables import to_csv_frame, write_table
 from cuadre.model.tables import FISCAL_DOCS, PAYMENT_COMPLEMENTS
+from golden_util import REALDATA
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "importers"
 INPUTS = (".xml", ".txt", ".zip")

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_cfdi import GOLDEN, assert_golden, case_inputs, codes, real
 
-from conftest import REALDATA
 from cuadre.importers import dian
 from cuadre.importers.fiscal import import_fiscal
+from golden_util import REALDATA
 
 SAMPLE = "dian/ubl21dian_invoice_unsigned_dian_v2.xml"
 SAMPLE_BYTES = (REALDATA / SAMPLE).read_bytes() if (REALDATA / SAMPLE).exists() else b""

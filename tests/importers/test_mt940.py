@@ -172,7 +172,7 @@ COUNTS = {  # transactions in wolph/mt940's expected parses (see realdata FETCHE
 
 
 def _samples() -> list[Path]:
-    from conftest import REALDATA
+    from golden_util import REALDATA
 
     root = REALDATA / "mt940"
     if not root.is_dir():

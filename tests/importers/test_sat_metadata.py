@@ -118,6 +118,6 @@ def test_metadata_downloaded_twice_keeps_the_cancellation():
 
 
 def _has_real() -> bool:
-    from conftest import REALDATA
+    from golden_util import REALDATA
 
     return REALDATA.is_dir()

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cuadre.findings import Finding, Location, error, info
+from cuadre.findings import Finding, Location, error, info, warning
 from cuadre.importers.cfdi import KINDS, RFC
 from cuadre.importers.fiscal import FiscalImport, Reader, fiscal_result, head_text, nothing
 from cuadre.io.tables import decode_text
@@ -122,6 +122,16 @@ def read(data: bytes, source: str) -> FiscalImport:
         )
         return nothing([*notes, *r.findings], FORMAT)
     rows = [row for rec in records[1:] if (row := read_record(rec, header, r)) is not None]
+    if len(records) == 1:
+        notes.append(
+            warning(
+                Location(source, records[0].line),
+                "NO_DOCUMENTS",
+                "the Metadata file has a header but lists no documents"
+                + ("" if "fechacancelacion" in header else " (and its header looks cut)"),
+                "If the period had documents, download the package again.",
+            )
+        )
     return fiscal_result(rows, [], [*notes, *r.findings], FORMAT)
 
 
