@@ -163,7 +163,7 @@ def test_unexpected_failure_is_reported_not_raised(
 
 def test_coming_buttons_say_so_and_change_nothing(close_book: Path) -> None:
     data = close_book.read_bytes()
-    for name in ("import", "post", "collections", "reconcile", "accruals", "evidence"):
+    for name in ("import", "collections", "reconcile", "accruals", "evidence"):
         findings = run_script(name, close_book)
         assert [f.code for f in findings] == ["COMING"]
         assert "coming" in findings[0].message
@@ -190,3 +190,32 @@ def test_settings_errors_are_located(close_book: Path) -> None:
     bad = [f for f in findings if f.code == "BAD_SETTING"]
     assert bad and bad[0].location.excel() == f"Settings!B{settings.data_body_range.row + i}"
     book.app.quit()
+
+
+def test_post_accepted_matches_journal_complements_and_learning(close_book: Path) -> None:
+    run_script("match", close_book)
+    wb = openpyxl.load_workbook(close_book)
+    ws = wb["Matches"]
+    table = ws.tables["allocations"]
+    first, last = table.ref.split(":")
+    header_row = int("".join(ch for ch in first if ch.isdigit()))
+    headers = [c.value for c in ws[header_row]]
+    review = headers.index("review") + 1
+    status = headers.index("status") + 1
+    accepted = 0
+    for row in range(header_row + 1, ws.max_row + 1):
+        if ws.cell(row, status).value == "suggested" and accepted < 3:
+            ws.cell(row, review).value = "accept"
+            accepted += 1
+    wb.save(close_book)
+    findings = run_script("post", close_book)
+    assert not [f for f in findings if f.is_error]
+    journal = table_frame(close_book, "journal_lines")
+    sums = journal.groupby("journal_id")[["debit", "credit"]].sum()
+    assert len(sums) > 10 and ((sums["debit"] - sums["credit"]).abs() < 0.005).all()
+    assert not table_frame(close_book, "complement_data").empty
+    learned = table_frame(close_book, "learned")
+    assert set(learned["kind"]) <= {"account", "alias"}
+    # the next match reads what was learned, and the Learned sheet survives re-runs
+    run_script("match", close_book)
+    assert "Learned" in openpyxl.load_workbook(close_book).sheetnames

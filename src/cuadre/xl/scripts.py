@@ -40,9 +40,11 @@ from cuadre.aging import DEFAULT_BUCKETS, parse_buckets
 from cuadre.close import run_close
 from cuadre.evidence import InputRecord, evidence_table, run_facts
 from cuadre.findings import Finding, Location, Severity, error, findings_frame, has_errors
+from cuadre.learning import LEARNED, apply_learned, learn
 from cuadre.matching import MatchPolicy
 from cuadre.model.convert import payments_from_bank_lines
 from cuadre.model.tables import (
+    ALLOCATIONS,
     BANK_LINES,
     CUSTOMERS,
     ISSUES,
@@ -52,6 +54,7 @@ from cuadre.model.tables import (
     TRIAL_BALANCE,
 )
 from cuadre.model.validate import ReadOptions
+from cuadre.posting import COMPLEMENT_DATA, JOURNAL_LINES, clearing_journal, complement_data
 from cuadre.workbook.close_book import build_sheets, settings_table
 from cuadre.workbook.writer import ControlRow, SheetSpec
 from cuadre.xl.sheets import InputTable, read_input, write_sheets
@@ -76,6 +79,7 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
     "match": ("Matches", "Unapplied", "Issues"),
     "aging": ("Aging", "Issues"),
     "close": ("Matches", "Unapplied", "Aging", "Issues", "Evidence"),
+    "post": ("Journal", "ComplementData", "Learned", "Issues"),
 }
 """The sheets each script writes; no script touches any other sheet."""
 
@@ -218,6 +222,10 @@ def read_inputs(book: xw.Book, settings: Settings) -> tuple[Inputs | None, list[
             )
         )
     customers = take("customers", *read_input(book, CUSTOMERS, opts, required=False))
+    learned, more = read_input(book, LEARNED, opts, required=False)
+    findings.extend(more)
+    if customers is not None and learned is not None:
+        customers = apply_learned(customers, learned.frame)
     tb = take("trial_balance", *read_input(book, TRIAL_BALANCE, opts, required=False))
     if has_errors(findings) or oi is None or payments is None:
         return None, findings
@@ -358,11 +366,90 @@ def xl_close(book: xw.Book | None = None) -> list[Finding]:
     return _shell(book, lambda b: _run_step(b, "close"))
 
 
+def _post_step(book: xw.Book) -> list[Finding]:
+    """Post the Matches sheet's kept rows: journal, complement data, what was learned."""
+    _status(book, "Cuadre: reading the reviewed matches...")
+    settings, findings = read_settings(book)
+    inputs, more = read_inputs(book, settings)
+    findings += more
+    matches, more = read_input(book, ALLOCATIONS, settings.options, required=False)
+    findings += more
+    if matches is None and inputs is not None:
+        findings.append(
+            error(
+                Location(book.name, sheet="Matches"),
+                "NO_MATCHES",
+                "there is no Matches sheet to post",
+                "Run Match payments, review the suggested rows, then Post accepted matches.",
+            )
+        )
+    if inputs is None or matches is None or has_errors(findings):
+        write_sheets(book, [_issues_sheet(findings)])
+        _alert(book, _summary(findings))
+        return findings
+    journal, found = clearing_journal(matches.frame, inputs.payments)
+    data, more = complement_data(matches.frame, inputs.payments, inputs.open_items)
+    found += more
+    known, more = read_input(book, LEARNED, settings.options, required=False)
+    found += more
+    learned, more = learn(
+        matches.frame, inputs.payments, inputs.customers, known.frame if known else None
+    )
+    found += more
+    findings += found
+    specs = [
+        SheetSpec(
+            "Journal",
+            "journal_lines",
+            journal,
+            JOURNAL_LINES,
+            title="Journal: accepted matches to post",
+            subtitle="One balanced journal per payment: bank, customers, differences, on account.",
+            totals=("debit", "credit"),
+            controls=(
+                ControlRow("Payments posted", int(journal["journal_id"].nunique())),
+                ControlRow(
+                    "Debits = credits",
+                    "OK" if journal["debit"].sum() == journal["credit"].sum() else "DIFFERENCE",
+                    check=True,
+                ),
+            ),
+        ),
+        SheetSpec(
+            "ComplementData",
+            "complement_data",
+            data,
+            COMPLEMENT_DATA,
+            title="Payment complements to issue (REP, CFDI Pagos 2.0)",
+            subtitle="Per invoice paid: installment and balances; issue by the 5th of next month.",
+            totals=("amount_paid",),
+        ),
+        SheetSpec(
+            "Learned",
+            "learned",
+            learned,
+            LEARNED,
+            title="Learned from your reviews",
+            subtitle="Payer accounts and names you accepted; the next Match payments uses them.",
+            kind="input",
+        ),
+        _issues_sheet(findings),
+    ]
+    write_sheets(book, specs)
+    _status(book, f"Cuadre: {journal['journal_id'].nunique():,} payments posted.")
+    if has_errors(found):
+        _alert(book, _summary(found))
+    return findings
+
+
+def xl_post(book: xw.Book | None = None) -> list[Finding]:
+    """Post accepted matches: journal, payment complement data, and learn from reviews."""
+    return _shell(book, _post_step)
+
+
 COMING: dict[str, str] = {
     "import": "Import (bank statements, ERP exports, CFDI and DIAN e-invoices) is coming. "
     "Today: run 'cuadre import bank|erp|cfdi' and paste the result on Bank or OpenItems.",
-    "post": "Post accepted matches is coming: it will apply the rows you marked accept "
-    "on Matches and update OpenItems.",
     "collections": "Collections (worklist, dunning letters, statements) is coming.",
     "reconcile": "Reconcile (GL, bank, customer, SAT/DIAN) is coming. The GL tie-out is on "
     "the Aging sheet today.",
@@ -384,7 +471,6 @@ def _coming(name: str) -> Callable[[xw.Book | None], list[Finding]]:
 
 
 xl_import = _coming("import")
-xl_post = _coming("post")
 xl_collections = _coming("collections")
 xl_reconcile = _coming("reconcile")
 xl_accruals = _coming("accruals")
