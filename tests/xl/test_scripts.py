@@ -197,7 +197,7 @@ def test_post_accepted_matches_journal_complements_and_learning(close_book: Path
     wb = openpyxl.load_workbook(close_book)
     ws = wb["Matches"]
     table = ws.tables["allocations"]
-    first, last = table.ref.split(":")
+    first = table.ref.split(":")[0]
     header_row = int("".join(ch for ch in first if ch.isdigit()))
     headers = [c.value for c in ws[header_row]]
     review = headers.index("review") + 1
