@@ -7,10 +7,10 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_cfdi import GOLDEN, assert_golden, case_inputs, codes, real
 
 from cuadre.importers import dian
 from cuadre.importers.fiscal import import_fiscal
+from fiscal_golden import GOLDEN, assert_golden, case_inputs, codes, real
 from golden_util import REALDATA
 
 SAMPLE = "dian/ubl21dian_invoice_unsigned_dian_v2.xml"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from test_cfdi import GOLDEN, assert_golden, case_inputs, codes, real
 
 from cuadre.importers import sat_metadata
 from cuadre.importers.fiscal import import_fiscal
+from fiscal_golden import GOLDEN, assert_golden, case_inputs, codes, real
 
 HEADER = (
     "Uuid~RfcEmisor~NombreEmisor~RfcReceptor~NombreReceptor~RfcPac~FechaEmision~"
