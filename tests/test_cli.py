@@ -235,3 +235,44 @@ def test_addin_build_and_run_a_script(tmp_path):
     assert r.exit_code == 1  # an empty template: the as-of date and the bank lines are missing
     assert "Settings!B5" in r.stderr
     assert runner.invoke(app, ["run", "nope", "--workbook", str(book)]).exit_code == 1
+
+
+HISTORY = (
+    "customer_id,document_id,document_type,document_date,due_date,currency,amount_original,"
+    "clearing_date\n"
+    "C1,FA-1,invoice,2026-08-05,2026-09-04,MXN,1000.00,2026-09-20\n"
+    "C1,FA-2,invoice,2026-09-10,2026-10-10,MXN,500.00,\n"
+    "C2,FA-3,invoice,2026-10-01,2026-10-31,MXN,250.00,\n"
+)
+
+
+def test_history_aging_rollforward_and_kpis(write, tmp_path):
+    hist = write("history.csv", HISTORY)
+    aging_out = tmp_path / "aging.csv"
+    r = runner.invoke(app, ["aging", "--history", "--open-items", str(hist), "--as-of",
+                            "2026-08-31", "--out", str(aging_out)])
+    assert r.exit_code == 0, r.output
+    aged = pd.read_csv(aging_out, dtype=str, encoding="utf-8-sig")
+    assert aged[["customer_id", "total"]].values.tolist() == [["C1", "1000.00"]]  # FA-1 open then
+    rf = tmp_path / "rf.csv"
+    r = runner.invoke(app, ["rollforward", "--history", str(hist), "--start", "2026-09-01",
+                            "--end", "2026-09-30", "--out", str(rf)])
+    assert r.exit_code == 0, r.output
+    k = tmp_path / "kpis.csv"
+    r = runner.invoke(app, ["kpis", "--history", str(hist), "--from", "2026-08-01", "--to",
+                            "2026-10-01", "--out", str(k)])
+    assert r.exit_code == 0, r.output
+    assert "dso_simple" in k.read_text("utf-8-sig").splitlines()[0]
+
+
+def test_collections_worklist_and_statements(write, tmp_path):
+    oi = write("oi.csv", OI)
+    wl, pdf = tmp_path / "wl.csv", tmp_path / "st.pdf"
+    r = runner.invoke(app, ["collections", "worklist", "--open-items", str(oi), "--as-of",
+                            "2026-10-31", "--out", str(wl)])
+    assert r.exit_code == 0, r.output
+    assert pd.read_csv(wl, dtype=str, encoding="utf-8-sig")["customer_id"].iloc[0] == "C2"
+    r = runner.invoke(app, ["collections", "statements", "--open-items", str(oi), "--as-of",
+                            "2026-10-31", "--out", str(pdf), "--company", "Demo"])
+    assert r.exit_code == 0, r.output
+    assert pdf.read_bytes().startswith(b"%PDF")

@@ -205,6 +205,13 @@ def aging(
     customers: Annotated[
         Path | None, typer.Option("--customers", help="customers (payment terms, names)")
     ] = None,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history",
+            help="OI is the full item history (with clearing_date): rebuild as of --as-of",
+        ),
+    ] = False,
     decimal: DecimalOpt = None,
     date_order: DateOrderOpt = "auto",
 ) -> None:
@@ -213,6 +220,22 @@ def aging(
     from cuadre.io.tables import read_table, write_table
 
     _check_out(out_path)
+    if history:
+        from cuadre.aging_history import AR_HISTORY, aging_as_of, build_ledger
+
+        try:
+            limits = parse_buckets(buckets)
+        except ValueError as exc:
+            _usage(str(exc))
+            return
+        hist, findings = read_table(open_items, AR_HISTORY, _options(decimal, date_order))
+        _stop_on_errors(findings)
+        ledger, more = build_ledger(hist)
+        table, more2 = aging_as_of(ledger, _parse_date(as_of), limits)
+        write_table(table, out_path, aging_schema(limits))
+        report(findings + more + more2)
+        out.print(f"{len(table):,} aging rows rebuilt as of {as_of} -> {out_path}")
+        return
     try:
         limits = parse_buckets(buckets)
     except ValueError as exc:
@@ -598,6 +621,126 @@ def pull(
     write_table(table, out_path, OPEN_ITEMS)
     report(findings)
     out.print(f"{len(table):,} open items -> {out_path}")
+
+
+@app.command()
+def rollforward(
+    history: Annotated[Path, typer.Option("--history", help="item history with clearing dates")],
+    start: Annotated[str, typer.Option("--start", help="first day of the period")],
+    end: Annotated[str, typer.Option("--end", help="last day of the period")],
+    out_path: Annotated[Path, typer.Option("--out", help="roll-forward .csv/.xlsx")],
+    by_customer: Annotated[bool, typer.Option("--by-customer")] = False,
+) -> None:
+    """Opening AR + invoices - receipts - credit notes +/- adjustments = closing AR."""
+    from cuadre.aging_history import AR_HISTORY, ROLL_FORWARD, build_ledger, roll_forward
+    from cuadre.io.tables import read_table, write_table
+
+    _check_out(out_path)
+    hist, findings = read_table(history, AR_HISTORY)
+    _stop_on_errors(findings)
+    ledger, more = build_ledger(hist)
+    by = ("currency", "customer_id") if by_customer else ("currency",)
+    table, more2 = roll_forward(ledger, _parse_date(start), _parse_date(end), by=by)
+    write_table(table, out_path, ROLL_FORWARD)
+    report(findings + more + more2)
+    out.print(f"roll-forward {start} to {end} -> {out_path}")
+    if has_errors(more2):
+        raise typer.Exit(1)
+
+
+@app.command()
+def kpis(
+    history: Annotated[Path, typer.Option("--history", help="item history with clearing dates")],
+    first: Annotated[str, typer.Option("--from", help="first month, YYYY-MM-DD (any day)")],
+    last: Annotated[str, typer.Option("--to", help="last month, YYYY-MM-DD (any day)")],
+    out_path: Annotated[Path, typer.Option("--out", help="KPI table .csv/.xlsx")],
+    customers: Annotated[Path | None, typer.Option("--customers")] = None,
+) -> None:
+    """DSO (simple, countback), best possible DSO, days delinquent, CEI, % current by month."""
+    from cuadre.aging_history import AR_HISTORY, build_ledger
+    from cuadre.io.tables import read_table, write_table
+    from cuadre.kpis import KPIS, kpi_trend
+
+    _check_out(out_path)
+    hist, findings = read_table(history, AR_HISTORY)
+    cust = None
+    if customers is not None:
+        cust, more = read_table(customers, CUSTOMERS)
+        findings += more
+    _stop_on_errors(findings)
+    ledger, more = build_ledger(hist)
+    table, more2 = kpi_trend(ledger, _parse_date(first), _parse_date(last), cust)
+    write_table(table, out_path, KPIS)
+    report(findings + more + more2)
+    out.print(f"{len(table):,} KPI rows -> {out_path}")
+
+
+collections_app = typer.Typer(
+    help="Collections: worklist, statements of account.", no_args_is_help=True
+)
+app.add_typer(collections_app, name="collections")
+
+
+@collections_app.command("worklist")
+def collections_worklist(
+    open_items: Annotated[Path, typer.Option("--open-items")],
+    as_of: Annotated[str, typer.Option("--as-of")],
+    out_path: Annotated[Path, typer.Option("--out")],
+    customers: Annotated[Path | None, typer.Option("--customers")] = None,
+) -> None:
+    """Customers to chase, ranked by a documented priority score, with the next action."""
+    from cuadre.collections.worklist import WORKLIST, collection_worklist
+    from cuadre.io.tables import read_table, write_table
+
+    _check_out(out_path)
+    oi, findings = read_table(open_items, OPEN_ITEMS)
+    cust = None
+    if customers is not None:
+        cust, more = read_table(customers, CUSTOMERS)
+        findings += more
+    _stop_on_errors(findings)
+    table, more = collection_worklist(oi, _parse_date(as_of), cust)
+    write_table(table, out_path, WORKLIST)
+    report(findings + more)
+    out.print(f"{len(table):,} customers on the worklist -> {out_path}")
+
+
+@collections_app.command("statements")
+def collections_statements(
+    open_items: Annotated[Path, typer.Option("--open-items")],
+    as_of: Annotated[str, typer.Option("--as-of")],
+    out_path: Annotated[Path, typer.Option("--out", help=".pdf or .xlsx")],
+    customers: Annotated[Path | None, typer.Option("--customers")] = None,
+    company: Annotated[str, typer.Option("--company", help="your company's name")] = "",
+    language: Annotated[str, typer.Option("--language", help="es or en")] = "es",
+) -> None:
+    """Statements of account (outstanding items, aging strip) for every customer."""
+    from cuadre.collections.statements import (
+        open_item_statements,
+        statements_pdf,
+        write_statements_xlsx,
+    )
+    from cuadre.io.atomic import write_bytes_atomic
+    from cuadre.io.tables import read_table
+
+    if out_path.suffix.lower() not in (".pdf", ".xlsx"):
+        _usage(f'--out must end in .pdf or .xlsx; yours is "{out_path}".')
+    if language not in ("es", "en"):
+        _usage(f'--language must be es or en; yours is "{language}".')
+    oi, findings = read_table(open_items, OPEN_ITEMS)
+    cust = None
+    if customers is not None:
+        cust, more = read_table(customers, CUSTOMERS)
+        findings += more
+    _stop_on_errors(findings)
+    statements, more = open_item_statements(oi, _parse_date(as_of), cust)
+    info = {"name": company}
+    if out_path.suffix.lower() == ".pdf":
+        write_bytes_atomic(out_path, statements_pdf(statements, info, language))
+    else:
+        write_statements_xlsx(out_path, statements, info, language)
+    report(findings + more)
+    out.print(f"{len(statements):,} statements of account -> {out_path}")
 
 
 addin_app = typer.Typer(help="The Excel add-in: build, install, remove.", no_args_is_help=True)
