@@ -276,3 +276,26 @@ def test_collections_worklist_and_statements(write, tmp_path):
                             "2026-10-31", "--out", str(pdf), "--company", "Demo"])
     assert r.exit_code == 0, r.output
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_reconcile_gl_and_bank(write, tmp_path):
+    oi = write("oi.csv", OI)
+    tb = write("tb.csv", "account,currency,balance,is_ar_control\n1105-01,MXN,1160.00,yes\n"
+                         "1105-02,USD,200.00,yes\n")
+    out = tmp_path / "gl.csv"
+    r = runner.invoke(app, ["reconcile", "gl", "--open-items", str(oi), "--trial-balance",
+                            str(tb), "--out", str(out)])
+    # the USD control account is 50.00 below the ledger: an unexplained difference, exit 1
+    assert r.exit_code == 1, r.output
+    assert "ledger 50.00 USD higher" in r.stderr
+    items = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert "USD" in set(items["currency"])
+    bank = write("bank.csv", "line_id,currency,booking_date,amount,counterparty_name\n"
+                             "L1,MXN,2026-10-02,100.00,A\nL2,MXN,2026-10-03,-5.00,FEE\n")
+    out = tmp_path / "bank_rec.csv"
+    r = runner.invoke(app, ["reconcile", "bank", "--bank-lines", str(bank), "--payments",
+                            str(bank), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "Bank only" in r.output
+    assert runner.invoke(app, ["reconcile", "bank", "--bank-lines", str(bank), "--out",
+                               str(out)]).exit_code == 2

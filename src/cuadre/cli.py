@@ -22,7 +22,7 @@ from cuadre import __version__
 from cuadre.aging import DEFAULT_BUCKETS, aging_schema, parse_buckets
 from cuadre.findings import Finding, Severity, has_errors
 from cuadre.matching import MatchPolicy, match_payments
-from cuadre.model.tables import ALLOCATIONS, CUSTOMERS, OPEN_ITEMS
+from cuadre.model.tables import ALLOCATIONS, BANK_LINES, CUSTOMERS, OPEN_ITEMS, TRIAL_BALANCE
 from cuadre.model.validate import ReadOptions
 
 app = typer.Typer(
@@ -741,6 +741,152 @@ def collections_statements(
         write_statements_xlsx(out_path, statements, info, language)
     report(findings + more)
     out.print(f"{len(statements):,} statements of account -> {out_path}")
+
+
+reconcile_app = typer.Typer(
+    help="Reconciliations: AR vs GL, bank to book, SAT registry vs ERP, advances.",
+    no_args_is_help=True,
+)
+app.add_typer(reconcile_app, name="reconcile")
+
+
+def _write_reconciliation(rec: object, out_path: Path) -> None:
+    """Write the reconciliation's items (matched, differences, each side only) and show
+    its totals and controls."""
+    from cuadre.io.tables import write_table
+    from cuadre.reconcile import Reconciliation
+    from cuadre.reconcile.tables import RECON_ITEMS
+
+    assert isinstance(rec, Reconciliation)
+    write_table(rec.items(), out_path, RECON_ITEMS)
+    report(rec.findings)
+    failed = [c for c in rec.controls if c.check is False]
+    table = Table(title=f"{rec.kind}: {rec.left_name} vs {rec.right_name} -> {out_path}")
+    for col in ("matched", "differences", f"{rec.left_name} only", f"{rec.right_name} only"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        f"{len(rec.matched):,}",
+        f"{len(rec.differences):,}",
+        f"{len(rec.left_only):,}",
+        f"{len(rec.right_only):,}",
+    )
+    out.print(table)
+    out.print("controls: " + ("all balance" if not failed else f"{len(failed)} do NOT balance"))
+    if failed or has_errors(rec.findings):
+        raise typer.Exit(1)
+
+
+@reconcile_app.command("gl")
+def reconcile_gl_cmd(
+    open_items: Annotated[Path, typer.Option("--open-items")],
+    trial_balance: Annotated[Path, typer.Option("--trial-balance")],
+    out_path: Annotated[Path, typer.Option("--out")],
+) -> None:
+    """AR subledger (open items) vs the GL receivables control accounts, by cause."""
+    from cuadre.io.tables import read_table
+    from cuadre.reconcile.gl import reconcile_gl
+
+    _check_out(out_path)
+    oi, findings = read_table(open_items, OPEN_ITEMS)
+    tb, more = read_table(trial_balance, TRIAL_BALANCE)
+    _stop_on_errors(findings + more)
+    _write_reconciliation(reconcile_gl(oi, tb), out_path)
+
+
+@reconcile_app.command("bank")
+def reconcile_bank_cmd(
+    bank_lines: Annotated[Path, typer.Option("--bank-lines")],
+    out_path: Annotated[Path, typer.Option("--out")],
+    book: Annotated[
+        Path | None, typer.Option("--book", help="GL cash postings (gl_postings table)")
+    ] = None,
+    payments: Annotated[
+        Path | None, typer.Option("--payments", help="or the ERP's receipts as the book side")
+    ] = None,
+) -> None:
+    """Bank to book: bank lines vs cash postings (one-to-one, one-to-many, many-to-one)."""
+    from cuadre.io.tables import read_payments, read_table
+    from cuadre.reconcile.bank import book_from_payments, reconcile_bank
+    from cuadre.reconcile.tables import GL_POSTINGS
+
+    _check_out(out_path)
+    if (book is None) == (payments is None):
+        _usage("give either --book (GL postings) or --payments (ERP receipts).")
+    lines, findings = read_table(bank_lines, BANK_LINES)
+    if book is not None:
+        side, more = read_table(book, GL_POSTINGS)
+    else:
+        assert payments is not None
+        receipts, more = read_payments(payments)
+        side = book_from_payments(receipts)
+    _stop_on_errors(findings + more)
+    _write_reconciliation(reconcile_bank(lines, side), out_path)
+
+
+@reconcile_app.command("sat")
+def reconcile_sat_cmd(
+    fiscal_docs: Annotated[Path, typer.Option("--fiscal-docs", help="from cuadre import cfdi")],
+    erp: Annotated[Path, typer.Option("--erp", help="ERP documents (open_items shape)")],
+    out_path: Annotated[Path, typer.Option("--out")],
+    complements: Annotated[
+        Path | None, typer.Option("--complements", help="payment_complements")
+    ] = None,
+    allocations: Annotated[Path | None, typer.Option("--allocations")] = None,
+    payments: Annotated[Path | None, typer.Option("--payments")] = None,
+    rfc: Annotated[
+        list[str] | None, typer.Option("--rfc", help="your company's RFC (repeatable)")
+    ] = None,
+) -> None:
+    """SAT registry (CFDI, Metadata, payment complements) vs the ERP's documents."""
+    from cuadre.io.tables import read_payments, read_table
+    from cuadre.model.tables import FISCAL_DOCS, PAYMENT_COMPLEMENTS
+    from cuadre.reconcile.sat import SatPolicy, reconcile_sat
+
+    _check_out(out_path)
+    docs, findings = read_table(fiscal_docs, FISCAL_DOCS)
+    erp_docs, more = read_table(erp, OPEN_ITEMS)
+    findings += more
+    comps = alloc = pay = None
+    if complements is not None:
+        comps, more = read_table(complements, PAYMENT_COMPLEMENTS)
+        findings += more
+    if allocations is not None:
+        alloc, more = read_table(allocations, ALLOCATIONS)
+        findings += more
+    if payments is not None:
+        pay, more = read_payments(payments)
+        findings += more
+    _stop_on_errors(findings)
+    rec = reconcile_sat(
+        docs,
+        erp_docs,
+        payment_complements=comps,
+        allocations=alloc,
+        payments=pay,
+        policy=SatPolicy(company_tax_ids=[r.upper() for r in rfc or []]),
+    )
+    _write_reconciliation(rec, out_path)
+
+
+@reconcile_app.command("advances")
+def reconcile_advances_cmd(
+    open_items: Annotated[Path, typer.Option("--open-items")],
+    as_of: Annotated[str, typer.Option("--as-of")],
+    out_path: Annotated[Path, typer.Option("--out")],
+    customers: Annotated[Path | None, typer.Option("--customers")] = None,
+) -> None:
+    """Advances and credit balances, their age, and suggested applications."""
+    from cuadre.io.tables import read_table
+    from cuadre.reconcile.advances import reconcile_advances
+
+    _check_out(out_path)
+    oi, findings = read_table(open_items, OPEN_ITEMS)
+    cust = None
+    if customers is not None:
+        cust, more = read_table(customers, CUSTOMERS)
+        findings += more
+    _stop_on_errors(findings)
+    _write_reconciliation(reconcile_advances(oi, _parse_date(as_of), customers=cust), out_path)
 
 
 addin_app = typer.Typer(help="The Excel add-in: build, install, remove.", no_args_is_help=True)

@@ -29,27 +29,8 @@ from pydantic import BaseModel, Field
 
 from cuadre.findings import Finding, Location, error, warning
 from cuadre.learning import accepted_rows
-from cuadre.model.tables import Column, Kind, TableSchema
+from cuadre.model.tables import JOURNAL_LINES, Column, Kind, TableSchema
 from cuadre.money import format_amount
-
-JOURNAL_LINES = TableSchema(
-    name="journal_lines",
-    sheet="Journal",
-    description="Balanced journal lines: one journal per payment posted.",
-    sort_by=("journal_id", "line"),
-    columns=(
-        Column("journal_id", Kind.TEXT, True),
-        Column("line", Kind.INT, True),
-        Column("date", Kind.DATE, True),
-        Column("account", Kind.TEXT, True),
-        Column("customer_id", Kind.TEXT),
-        Column("document_id", Kind.TEXT),
-        Column("currency", Kind.CURRENCY, True),
-        Column("debit", Kind.MONEY, True),
-        Column("credit", Kind.MONEY, True),
-        Column("text", Kind.TEXT),
-    ),
-)
 
 COMPLEMENT_DATA = TableSchema(
     name="complement_data",
@@ -155,6 +136,7 @@ def _journal(
                 "debit": amount if amount > 0 else 0,
                 "credit": -amount if amount < 0 else 0,
                 "text": text,
+                "reversal_of": "",
             }
         )
 

@@ -340,6 +340,26 @@ PAYMENT_COMPLEMENTS = TableSchema(
     ),
 )
 
+JOURNAL_LINES = TableSchema(
+    name="journal_lines",
+    sheet="Journal",
+    description="Balanced journal lines: cash postings, accruals, reversals, provisions.",
+    sort_by=("journal_id", "line"),
+    columns=(
+        C("journal_id", K.TEXT, True),
+        C("line", K.INT, True),
+        C("date", K.DATE, True, "posting date"),
+        C("account", K.TEXT, True),
+        C("customer_id", K.TEXT),
+        C("document_id", K.TEXT, False, "document the line concerns"),
+        C("currency", K.CURRENCY, True),
+        C("debit", K.MONEY, True, "0 when a credit line"),
+        C("credit", K.MONEY, True, "0 when a debit line"),
+        C("text", K.TEXT, False, "line text"),
+        C("reversal_of", K.TEXT, False, "journal reversed by this one"),
+    ),
+)
+
 AGING_FIXED = ("customer_id", "customer_name", "currency")
 """Aging columns before the buckets; ``total`` and informational columns follow them."""
 
@@ -359,5 +379,6 @@ TABLES: dict[str, TableSchema] = {
         SETTINGS,
         FISCAL_DOCS,
         PAYMENT_COMPLEMENTS,
+        JOURNAL_LINES,
     )
 }

@@ -1,0 +1,142 @@
+"""Unbilled revenue accrual and sales cut-off (cuadre.accruals)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cuadre.accruals import AccrualPolicy, accrue_unbilled, sales_cutoff
+from cuadre.journals import check_balanced
+from cuadre.reconcile.tables import OPERATIONS
+from helpers import frame, open_items
+
+END = dt.date(2026, 10, 31)
+
+
+def ops(rows: list[dict]) -> pd.DataFrame:
+    base = {"customer_id": "C1", "currency": "MXN", "completed_date": "2026-10-15"}
+    return frame(OPERATIONS, [{**base, **r} for r in rows])
+
+
+def invoices(rows: list[dict]) -> pd.DataFrame:
+    return open_items([{"customer_id": "C1", "due_date": "2026-12-01", **r} for r in rows])
+
+
+def test_what_is_accrued() -> None:
+    a = accrue_unbilled(
+        ops(
+            [
+                {"operation_id": "OP1", "amount": 1000, "invoice_id": "F1"},  # billed in time
+                {"operation_id": "OP2", "amount": 2000},  # not billed
+                {"operation_id": "OP3", "amount": 3000, "invoice_id": "F3"},  # billed late
+                {
+                    "operation_id": "OP4",
+                    "amount": 4000,
+                    "completed_date": "2026-11-01",
+                },  # next month
+                {"operation_id": "OP 5", "amount": 5000},  # billed by reference
+                {"operation_id": "OP6", "quantity": "2.5", "rate": "100.01"},  # 250.025 -> 250.03
+            ]
+        ),
+        invoices(
+            [
+                {"document_id": "F1", "document_date": "2026-10-20", "amount_open": 1160},
+                {"document_id": "F3", "document_date": "2026-11-02", "amount_open": 3480},
+                {
+                    "document_id": "F5",
+                    "document_date": "2026-10-30",
+                    "amount_open": 5800,
+                    "reference": "op-5",
+                },
+            ]
+        ),
+        END,
+    )
+    assert a.unbilled["operation_id"].tolist() == ["OP2", "OP3", "OP6"]
+    assert a.unbilled["unbilled"].tolist() == [2000, 3000, 25003]
+    assert a.accruals["amount"].tolist() == [30003]
+    debit = a.journal[a.journal["journal_id"].eq("ACR-202610-MXN")]
+    assert int(debit["debit"].sum()) == 30003
+    reversal = a.journal[a.journal["reversal_of"].eq("ACR-202610-MXN")]
+    assert set(reversal["date"]) == {pd.Timestamp("2026-11-01")}
+    assert int(reversal["credit"].sum()) == 30003
+    assert all(c.check is not False for c in a.controls)
+    assert check_balanced(a.journal) == []
+
+
+def test_missing_amount_is_reported() -> None:
+    a = accrue_unbilled(ops([{"operation_id": "OP1", "rate": "x"}]), invoices([]), END)
+    assert [f.code for f in a.findings] == ["NO_AMOUNT"]
+
+
+def test_cutoff_results() -> None:
+    table, findings = sales_cutoff(
+        ops(
+            [
+                {
+                    "operation_id": "A",
+                    "amount": 1,
+                    "completed_date": "2026-10-29",
+                    "invoice_id": "F1",
+                },
+                {"operation_id": "B", "amount": 1, "completed_date": "2026-10-30"},
+                {
+                    "operation_id": "C",
+                    "amount": 1,
+                    "completed_date": "2026-11-02",
+                    "invoice_id": "F2",
+                },
+                {"operation_id": "D", "amount": 1, "completed_date": "2026-11-03"},
+                {"operation_id": "E", "amount": 1, "completed_date": "2026-10-01"},  # not near
+            ]
+        ),
+        invoices(
+            [
+                {"document_id": "F1", "document_date": "2026-10-29", "amount_open": 1},
+                {"document_id": "F2", "document_date": "2026-10-31", "amount_open": 1},
+            ]
+        ),
+        END,
+        5,
+    )
+    assert dict(zip(table["operation_id"], table["result"], strict=True)) == {
+        "A": "ok",
+        "B": "accrued",
+        "C": "early_invoice",
+        "D": "not_invoiced",
+    }
+    assert [f.code for f in findings] == ["CUTOFF_EARLY_INVOICE"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["C1", "C2", "C3"]),
+            st.integers(0, 10**9),
+            st.integers(1, 31),
+            st.sampled_from(["MXN", "USD", "COP"]),
+        ),
+        max_size=12,
+    )
+)
+def test_the_accrual_journal_always_balances(spec) -> None:
+    o = ops(
+        [
+            {
+                "operation_id": f"OP{i}",
+                "customer_id": c,
+                "amount": a,
+                "currency": cur,
+                "completed_date": f"2026-10-{d:02d}",
+            }
+            for i, (c, a, d, cur) in enumerate(spec)
+        ]
+    )
+    a = accrue_unbilled(o, invoices([]), END, policy=AccrualPolicy())
+    assert check_balanced(a.journal) == []
+    assert all(c.check is not False for c in a.controls)
+    assert int(a.accruals["amount"].sum()) == sum(x[1] for x in spec)
