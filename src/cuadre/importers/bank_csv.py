@@ -621,6 +621,18 @@ def read(data: bytes, source: str, currency: str | None = None) -> BankImport:
         )
     result = build(reader, currency)
     result.findings[:0] = findings
+    body = [ln for ln in split_lines(text)[grid.header_line :] if ln.strip()]
+    if result.bank_lines.empty and body:
+        # e.g. a stray quote that swallows the rest of the file: never lose lines silently
+        result.findings.append(
+            warning(
+                Location(source, grid.header_line + 1),
+                "NO_LINES_READ",
+                f"the file has {len(body):,} lines below its header but no bank line could "
+                "be read from them",
+                "Check the file for a stray quote (\") or a broken line; export it again.",
+            )
+        )
     return result
 
 
