@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -22,7 +23,14 @@ from cuadre import __version__
 from cuadre.aging import DEFAULT_BUCKETS, aging_schema, parse_buckets
 from cuadre.findings import Finding, Severity, has_errors
 from cuadre.matching import MatchPolicy, match_payments
-from cuadre.model.tables import ALLOCATIONS, BANK_LINES, CUSTOMERS, OPEN_ITEMS, TRIAL_BALANCE
+from cuadre.model.tables import (
+    ALLOCATIONS,
+    BANK_LINES,
+    CUSTOMERS,
+    OPEN_ITEMS,
+    TRIAL_BALANCE,
+    TableSchema,
+)
 from cuadre.model.validate import ReadOptions
 
 app = typer.Typer(
@@ -103,6 +111,19 @@ def _stop_on_errors(findings: list[Finding]) -> None:
         raise typer.Exit(1)
 
 
+def _read_optional(
+    path: Path | None, schema: TableSchema, findings: list[Finding], options: ReadOptions | None = None
+) -> pd.DataFrame | None:
+    """Read an optional input table; its findings are added to ``findings``."""
+    if path is None:
+        return None
+    from cuadre.io.tables import read_table
+
+    table, found = read_table(path, schema, options)
+    findings += found
+    return table
+
+
 def _check_out(path: Path) -> None:
     if path.suffix.lower() not in (".csv", ".xlsx"):
         _usage(f'--out must end in .csv or .xlsx; yours is "{path}".')
@@ -140,10 +161,7 @@ def match(
     oi, f1 = read_table(open_items, OPEN_ITEMS, opts)
     pay, f2 = read_payments(payments, opts)
     findings = f1 + f2
-    cust = None
-    if customers is not None:
-        cust, f3 = read_table(customers, CUSTOMERS, opts)
-        findings += f3
+    cust = _read_optional(customers, CUSTOMERS, findings, opts)
     if learned is not None and learned.exists():
         known, f4 = read_table(learned, LEARNED, opts)
         findings += f4
@@ -244,10 +262,7 @@ def aging(
     date = _parse_date(as_of)
     opts = _options(decimal, date_order)
     oi, findings = read_table(open_items, OPEN_ITEMS, opts)
-    cust = None
-    if customers is not None:
-        cust, f3 = read_table(customers, CUSTOMERS, opts)
-        findings += f3
+    cust = _read_optional(customers, CUSTOMERS, findings, opts)
     _stop_on_errors(findings)
     table, more = age_receivables(oi, date, limits, cust)
     write_table(table, out_path, aging_schema(limits))
@@ -352,10 +367,7 @@ def learn(
     alloc, findings = read_table(matches, ALLOCATIONS)
     pay, more = read_payments(payments)
     findings += more
-    cust = None
-    if customers is not None:
-        cust, more = read_table(customers, CUSTOMERS)
-        findings += more
+    cust = _read_optional(customers, CUSTOMERS, findings)
     known = None
     if out_path.exists():
         known, more = read_table(out_path, LEARNED)
@@ -663,10 +675,7 @@ def kpis(
 
     _check_out(out_path)
     hist, findings = read_table(history, AR_HISTORY)
-    cust = None
-    if customers is not None:
-        cust, more = read_table(customers, CUSTOMERS)
-        findings += more
+    cust = _read_optional(customers, CUSTOMERS, findings)
     _stop_on_errors(findings)
     ledger, more = build_ledger(hist)
     table, more2 = kpi_trend(ledger, _parse_date(first), _parse_date(last), cust)
@@ -694,10 +703,7 @@ def collections_worklist(
 
     _check_out(out_path)
     oi, findings = read_table(open_items, OPEN_ITEMS)
-    cust = None
-    if customers is not None:
-        cust, more = read_table(customers, CUSTOMERS)
-        findings += more
+    cust = _read_optional(customers, CUSTOMERS, findings)
     _stop_on_errors(findings)
     table, more = collection_worklist(oi, _parse_date(as_of), cust)
     write_table(table, out_path, WORKLIST)
@@ -728,10 +734,7 @@ def collections_statements(
     if language not in ("es", "en"):
         _usage(f'--language must be es or en; yours is "{language}".')
     oi, findings = read_table(open_items, OPEN_ITEMS)
-    cust = None
-    if customers is not None:
-        cust, more = read_table(customers, CUSTOMERS)
-        findings += more
+    cust = _read_optional(customers, CUSTOMERS, findings)
     _stop_on_errors(findings)
     statements, more = open_item_statements(oi, _parse_date(as_of), cust)
     info = {"name": company}
@@ -881,10 +884,7 @@ def reconcile_advances_cmd(
 
     _check_out(out_path)
     oi, findings = read_table(open_items, OPEN_ITEMS)
-    cust = None
-    if customers is not None:
-        cust, more = read_table(customers, CUSTOMERS)
-        findings += more
+    cust = _read_optional(customers, CUSTOMERS, findings)
     _stop_on_errors(findings)
     _write_reconciliation(reconcile_advances(oi, _parse_date(as_of), customers=cust), out_path)
 
