@@ -7,10 +7,10 @@ import datetime as dt
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from recon_props import assert_controls_balance, same_result, shuffled
 
 from cuadre.reconcile.advances import AdvancesPolicy, categories, reconcile_advances
 from helpers import open_items
+from recon_props import assert_controls_balance, same_result, shuffled
 
 AS_OF = dt.date(2026, 10, 31)
 

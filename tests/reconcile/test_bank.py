@@ -7,12 +7,12 @@ import datetime as dt
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from recon_props import assert_controls_balance, assert_nothing_to_explain, same_result, shuffled
 
 from cuadre.model.tables import BANK_LINES, PAYMENTS, STATEMENTS
 from cuadre.reconcile.bank import BankPolicy, bank_balances, book_from_payments, reconcile_bank
 from cuadre.reconcile.tables import GL_POSTINGS
 from helpers import frame
+from recon_props import assert_controls_balance, assert_nothing_to_explain, same_result, shuffled
 
 AS_OF = dt.date(2026, 10, 31)
 

@@ -7,11 +7,11 @@ import datetime as dt
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from recon_props import assert_controls_balance, assert_nothing_to_explain, same_result, shuffled
 
 from cuadre.reconcile.customer import CustomerPolicy, classify, reconcile_customer
 from cuadre.reconcile.tables import CUSTOMER_STATEMENT
 from helpers import frame, open_items
+from recon_props import assert_controls_balance, assert_nothing_to_explain, same_result, shuffled
 
 
 def theirs(rows: list[dict]) -> pd.DataFrame:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from recon_props import assert_controls_balance, assert_nothing_to_explain
 
 from cuadre.importers.fiscal import import_fiscal
 from cuadre.model.tables import FISCAL_DOCS
 from cuadre.reconcile.dian import reconcile_dian
 from cuadre.reconcile.fiscal import FiscalPolicy, same_nit
 from helpers import frame, open_items
+from recon_props import assert_controls_balance, assert_nothing_to_explain
 
 SAMPLE = "dian/ubl21dian_invoice_unsigned_dian_v2.xml"
 

@@ -7,12 +7,12 @@ import datetime as dt
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from recon_props import assert_controls_balance, assert_nothing_to_explain, same_result, shuffled
 
 from cuadre.model.tables import TRIAL_BALANCE
 from cuadre.reconcile.gl import reconcile_gl
 from cuadre.reconcile.tables import AR_TRANSACTIONS, GL_POSTINGS
 from helpers import frame, open_items
+from recon_props import assert_controls_balance, assert_nothing_to_explain, same_result, shuffled
 
 OCT = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
 

@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from recon_props import assert_controls_balance, assert_nothing_to_explain, same_result, shuffled
 
 from cuadre.importers.fiscal import import_fiscal
 from cuadre.model.tables import ALLOCATIONS, FISCAL_DOCS, PAYMENT_COMPLEMENTS, PAYMENTS
 from cuadre.reconcile.sat import SatPolicy, reconcile_sat, rep_deadline
 from helpers import frame, open_items
+from recon_props import assert_controls_balance, assert_nothing_to_explain, same_result, shuffled
 
 PPD_INVOICE = "6D7434A6-E3F2-47AD-9E4C-08849946AFA0"  # 17,852.75 MXN, paid by REP 5B64ADA3
 PUE_INVOICE = "6E546729-960A-4505-8E81-2D2952145BD9"
