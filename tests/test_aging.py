@@ -100,3 +100,20 @@ def test_buckets_always_sum_to_total(items, limits):
     assert aging["total"].sum() == oi["amount_open"].sum()
     assert aging["items"].sum() == len(oi)
     assert not [f for f in findings if f.is_error]
+
+
+def test_credit_notes_unapplied_cash_and_advances_in_their_own_columns():
+    oi = open_items(
+        [
+            {"customer_id": "C1", "document_id": "A", "due_date": "2026-10-01", "amount_open": 900},
+            {"customer_id": "C1", "document_id": "NC", "document_type": "credit_note",
+             "due_date": "2026-10-01", "amount_open": -100},
+            {"customer_id": "C1", "document_id": "P", "document_type": "payment",
+             "due_date": "2026-09-01", "amount_open": -50},
+            {"customer_id": "C1", "document_id": "AN", "document_type": "advance",
+             "due_date": "2026-11-01", "amount_open": -20},
+        ]
+    )
+    row = age_receivables(oi, AS_OF)[0].iloc[0]
+    assert (row["credit_notes"], row["unapplied"], row["advances"]) == (-100, -50, -20)
+    assert row["credits"] == -170 and row["total"] == 730

@@ -13,8 +13,10 @@ that date: they are left out of the aging and reported.
 Buckets: ``current`` (days <= 0), then ``1-30``, ``31-60``... from the limits given
 (default 30, 60, 90, 120) and a last open bucket (``121+``). One row per customer and
 currency, amounts in that currency, sorted by currency then customer_id.
-Informational columns after ``total``: ``overdue``, ``credits`` (credit notes,
-unapplied cash and advances), ``items``.
+Informational columns after ``total``: ``overdue`` (past due, net), ``credits`` (every
+negative item), and, each also aged in the buckets above, ``credit_notes``,
+``unapplied`` (payments not applied: unapplied cash) and ``advances`` (anticipos), then
+``items``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from cuadre.findings import Finding, Location, error, info, warning
 from cuadre.model.tables import AGING_FIXED, Column, Kind, TableSchema
 
 DEFAULT_BUCKETS = (30, 60, 90, 120)
-INFO_COLUMNS = ("overdue", "credits", "items")
+INFO_COLUMNS = ("overdue", "credits", "credit_notes", "unapplied", "advances", "items")
 
 
 def bucket_labels(limits: tuple[int, ...] | list[int]) -> list[str]:
@@ -72,6 +74,9 @@ def aging_schema(limits: tuple[int, ...] | list[int] = DEFAULT_BUCKETS) -> Table
             Column("total", Kind.MONEY, True),
             Column("overdue", Kind.MONEY),
             Column("credits", Kind.MONEY),
+            Column("credit_notes", Kind.MONEY),
+            Column("unapplied", Kind.MONEY),
+            Column("advances", Kind.MONEY),
             Column("items", Kind.INT),
         ),
     )
@@ -140,12 +145,14 @@ def age_receivables(
     days = days_past_due(due, as_of)
     bucket = assign_buckets(days, buckets)
     amount = oi["amount_open"].fillna(0).astype("int64")
+    kind = oi["document_type"] if "document_type" in oi else pd.Series("", index=oi.index)
     frame = pd.DataFrame(
         {
             "customer_id": oi["customer_id"],
             "currency": oi["currency"],
             "bucket": pd.Categorical(bucket, categories=labels),
             "amount": amount,
+            "kind": kind,
         }
     )
     if frame.empty:
@@ -164,15 +171,26 @@ def age_receivables(
     out["total"] = out[labels].sum(axis=1)
     out["overdue"] = out[labels[1:]].sum(axis=1)
     extra = (
-        frame.assign(credits=frame["amount"].where(frame["amount"] < 0, 0))
+        frame.assign(
+            credits=frame["amount"].where(frame["amount"] < 0, 0),
+            credit_notes=frame["amount"].where(frame["kind"].eq("credit_note"), 0),
+            unapplied=frame["amount"].where(frame["kind"].eq("payment"), 0),
+            advances=frame["amount"].where(frame["kind"].eq("advance"), 0),
+        )
         .groupby(["currency", "customer_id"])
-        .agg(credits=("credits", "sum"), items=("amount", "size"))
+        .agg(
+            credits=("credits", "sum"),
+            credit_notes=("credit_notes", "sum"),
+            unapplied=("unapplied", "sum"),
+            advances=("advances", "sum"),
+            items=("amount", "size"),
+        )
     )
     out = out.join(extra, on=["currency", "customer_id"])
     names = _customer_names(oi, customers)
     name_of = names.to_dict()
     out["customer_name"] = out["customer_id"].map(lambda c: name_of.get(c, "") or "")
-    for c in [*labels, "total", "overdue", "credits"]:
+    for c in [*labels, "total", "overdue", "credits", "credit_notes", "unapplied", "advances"]:
         out[c] = out[c].astype("Int64")
     out["items"] = out["items"].astype("Int64")
     out = out[schema.names].sort_values(["currency", "customer_id"], kind="stable")
