@@ -23,7 +23,7 @@ import pandas as pd
 from defusedxml import DefusedXmlException
 
 from cuadre.findings import Finding, Location, error, warning
-from cuadre.model.tables import BANK_LINES, STATEMENTS, TableSchema
+from cuadre.model.tables import BANK_LINES, STATEMENTS, TableSchema, empty_table
 from cuadre.money import format_amount, known_currencies
 
 
@@ -35,21 +35,6 @@ class BankImport:
     statements: pd.DataFrame
     findings: list[Finding] = field(default_factory=list)
     format: str = ""
-
-
-def empty_table(schema: TableSchema) -> pd.DataFrame:
-    """A zero-row table with the schema's columns and engine dtypes."""
-    data: dict[str, pd.Series] = {}
-    for col in schema.columns:
-        if col.kind == "date":
-            data[col.name] = pd.Series(dtype="datetime64[ns]")
-        elif col.kind in ("money", "int"):
-            data[col.name] = pd.Series(dtype="Int64")
-        elif col.kind == "ratio":
-            data[col.name] = pd.Series(dtype="float64")
-        else:
-            data[col.name] = pd.Series(dtype=object)
-    return pd.DataFrame(data)
 
 
 def typed_table(rows: list[dict[str, object]], schema: TableSchema) -> pd.DataFrame:

@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import pandas as pd
+
 
 class Kind(StrEnum):
     TEXT = "text"
@@ -382,3 +384,18 @@ TABLES: dict[str, TableSchema] = {
         JOURNAL_LINES,
     )
 }
+
+
+def empty_table(schema: TableSchema) -> pd.DataFrame:
+    """A zero-row table with the schema's columns and engine dtypes."""
+    data: dict[str, pd.Series] = {}
+    for col in schema.columns:
+        if col.kind == "date":
+            data[col.name] = pd.Series(dtype="datetime64[ns]")
+        elif col.kind in ("money", "int"):
+            data[col.name] = pd.Series(dtype="Int64")
+        elif col.kind == "ratio":
+            data[col.name] = pd.Series(dtype="float64")
+        else:
+            data[col.name] = pd.Series(dtype=object)
+    return pd.DataFrame(data)

@@ -37,6 +37,7 @@ from cuadre.model.tables import (
     Column,
     Kind,
     TableSchema,
+    empty_table,
 )
 from cuadre.workbook.writer import ControlRow, SheetSpec, column_ref, write_workbook
 
@@ -197,19 +198,6 @@ _SHEETS_GUIDE: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def _empty_frame(schema: TableSchema) -> pd.DataFrame:
-    """A table with no rows and the engine's dtype for each column."""
-    dtypes = {
-        Kind.DATE: "datetime64[ns]",
-        Kind.MONEY: "Int64",
-        Kind.INT: "Int64",
-        Kind.RATIO: "float64",
-    }
-    return pd.DataFrame(
-        {c.name: pd.Series(dtype=dtypes.get(c.kind, "str")) for c in schema.columns}
-    )
-
-
 def _count(table: str, column: str) -> ControlRow:
     return ControlRow("Rows", 0, formula=f"=COUNTA({column_ref(table, column)})")
 
@@ -263,7 +251,7 @@ def template_sheets() -> list[SheetSpec]:
         SheetSpec(
             "Customers",
             "customers",
-            _empty_frame(CUSTOMERS),
+            empty_table(CUSTOMERS),
             CUSTOMERS,
             title="Customers",
             subtitle="Customer master data (optional): names, tax ids, payer accounts, aliases.",
@@ -274,7 +262,7 @@ def template_sheets() -> list[SheetSpec]:
         SheetSpec(
             "OpenItems",
             "open_items",
-            _empty_frame(OPEN_ITEMS),
+            empty_table(OPEN_ITEMS),
             OPEN_ITEMS,
             title="Open items (cartera abierta)",
             subtitle="What customers owe: one row per open invoice, credit note or installment.",
@@ -292,7 +280,7 @@ def template_sheets() -> list[SheetSpec]:
         SheetSpec(
             "Bank",
             "bank_lines",
-            _empty_frame(BANK_LINES),
+            empty_table(BANK_LINES),
             BANK_LINES,
             title="Bank statement lines",
             subtitle="Every line of the bank statements; money-in lines are the payments.",
@@ -310,7 +298,7 @@ def template_sheets() -> list[SheetSpec]:
         SheetSpec(
             "GL",
             "trial_balance",
-            _empty_frame(TRIAL_BALANCE),
+            empty_table(TRIAL_BALANCE),
             TRIAL_BALANCE,
             title="General ledger (balanza de comprobación)",
             subtitle="Balances at period end; mark the receivables control accounts with yes.",
@@ -321,7 +309,7 @@ def template_sheets() -> list[SheetSpec]:
         SheetSpec(
             "Matches",
             "allocations",
-            _empty_frame(MATCHES),
+            empty_table(MATCHES),
             MATCHES,
             title="Matches: payments applied to documents",
             subtitle="Review the suggested rows: write accept or reject in the review column. "
@@ -333,7 +321,7 @@ def template_sheets() -> list[SheetSpec]:
         SheetSpec(
             "Unapplied",
             "unapplied",
-            _empty_frame(UNAPPLIED),
+            empty_table(UNAPPLIED),
             UNAPPLIED,
             title="Unapplied cash (pagos no identificados y saldos a favor)",
             subtitle="Money received and not applied automatically: investigate, then apply.",
@@ -344,7 +332,7 @@ def template_sheets() -> list[SheetSpec]:
         SheetSpec(
             "Aging",
             "aging",
-            _empty_frame(aging),
+            empty_table(aging),
             aging,
             title="Aging (antigüedad de saldos)",
             subtitle="Open receivables after cash application by days past due, per customer "
@@ -359,7 +347,7 @@ def template_sheets() -> list[SheetSpec]:
         SheetSpec(
             "Issues",
             "issues",
-            _empty_frame(ISSUES),
+            empty_table(ISSUES),
             ISSUES,
             title="Issues",
             subtitle="Problems and notes found in the inputs and the run, each with where to look.",
@@ -378,7 +366,7 @@ def template_sheets() -> list[SheetSpec]:
         SheetSpec(
             "Evidence",
             "evidence",
-            _empty_frame(EVIDENCE),
+            empty_table(EVIDENCE),
             EVIDENCE,
             title="Evidence",
             subtitle="What went into the run: each input file with its SHA-256, rows and "
