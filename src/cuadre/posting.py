@@ -27,10 +27,10 @@ import datetime as dt
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from cuadre.findings import Finding, Location, error, warning
+from cuadre.findings import Finding, Location, warning
+from cuadre.journals import check_balanced
 from cuadre.learning import accepted_rows
 from cuadre.model.tables import JOURNAL_LINES, Column, Kind, TableSchema
-from cuadre.money import format_amount
 
 COMPLEMENT_DATA = TableSchema(
     name="complement_data",
@@ -93,26 +93,13 @@ def clearing_journal(
     rows = kept_allocations(allocations)
     dates = payments.set_index("payment_id")["value_date"]
     lines: list[dict[str, object]] = []
-    findings: list[Finding] = []
     for pid, group in rows.groupby("payment_id", sort=True):
-        journal = _journal(str(pid), group, dates.get(pid), accounts)
-        cur = str(group["currency"].iloc[0])
-        debit = sum(int(str(x["debit"])) for x in journal)
-        credit = sum(int(str(x["credit"])) for x in journal)
-        if debit != credit:
-            findings.append(
-                error(
-                    Location("journal"),
-                    "JOURNAL_NOT_BALANCED",
-                    f"journal CASH-{pid}: debit {format_amount(debit, cur)} != credit "
-                    f"{format_amount(credit, cur)}",
-                )
-            )
-        lines += journal
+        lines += _journal(str(pid), group, dates.get(pid), accounts)
     table = pd.DataFrame(lines, columns=JOURNAL_LINES.names)
     for c in ("debit", "credit", "line"):
         table[c] = table[c].astype("Int64")
     table["date"] = pd.to_datetime(table["date"]).astype("datetime64[ns]")
+    findings = check_balanced(table)
     return table, findings
 
 
