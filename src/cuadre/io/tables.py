@@ -313,8 +313,6 @@ def _load_workbook(
                 "Paste the table with its header row.",
             )
         ]
-    width = max(len(r) for r in grid)
-    grid = [list(r) + [""] * (width - len(r)) for r in grid]
     return raw_from_grid(grid, label, sheet, schema, []), []
 
 
