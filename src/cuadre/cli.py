@@ -195,10 +195,7 @@ def _progress() -> Progress:
     )
 
 
-def _summary_matches(alloc: object, n_payments: int, seconds: float, path: Path) -> None:
-    import pandas as pd
-
-    assert isinstance(alloc, pd.DataFrame)
+def _summary_matches(alloc: pd.DataFrame, n_payments: int, seconds: float, path: Path) -> None:
     first = alloc.drop_duplicates("payment_id")
     counts = first["status"].value_counts()
     table = Table(title=f"{n_payments:,} payments matched in {seconds:.1f} s -> {path}")
