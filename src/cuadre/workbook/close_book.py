@@ -16,7 +16,6 @@ engine's value cached beside it.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -365,7 +364,6 @@ def run_close_files(
     extra_settings: list[tuple[str, str, str]] | None = None,
 ) -> tuple[CloseResult | None, list[Finding]]:
     """Read, close, write. Returns (None, findings) when an input has errors."""
-    started = time.perf_counter()
     policy = policy or MatchPolicy()
     options = options or ReadOptions()
     findings: list[Finding] = []
@@ -408,7 +406,6 @@ def run_close_files(
         ("As of", as_of.isoformat()),
         ("Command", "cuadre close"),
     ]
-    del started
     sheets = build_sheets(
         inputs,
         result,
