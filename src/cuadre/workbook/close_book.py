@@ -16,6 +16,7 @@ engine's value cached beside it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,9 @@ from cuadre.model.tables import (
 from cuadre.model.validate import ReadOptions
 from cuadre.workbook.template import readme_sheet
 from cuadre.workbook.writer import ControlRow, SheetSpec, column_ref, write_workbook
+
+ExtraSheets = Callable[[CloseResult], tuple[list[SheetSpec], list[Finding]]]
+"""Builds more sheets from the close result: (sheets, findings)."""
 
 
 @dataclass(frozen=True)
@@ -110,12 +114,16 @@ def _match_controls(result: CloseResult, payments_table: str) -> tuple[ControlRo
     ctl = {(c.section, c.label, c.currency): c.value for c in result.controls}
     rows: list[ControlRow] = [
         ControlRow("Payments received (money-in lines)", len(result.payments)),
-        ControlRow("Payments in the matches (each at least once)",
-                   int(result.allocations["payment_id"].nunique())),
+        ControlRow(
+            "Payments in the matches (each at least once)",
+            int(result.allocations["payment_id"].nunique()),
+        ),
     ]
     section = "Cash application"
     for cur in sorted(result.payments["currency"].unique()):
-        money_in = [("currency", cur)] + ([("amount", ">0")] if payments_table == "bank_lines" else [])
+        money_in = [("currency", cur)] + (
+            [("amount", ">0")] if payments_table == "bank_lines" else []
+        )
         received = _sumifs(payments_table, "amount", *money_in)
         auto = [("currency", cur), ("status", "auto")]
         applied = (
@@ -134,15 +142,24 @@ def _match_controls(result: CloseResult, payments_table: str) -> tuple[ControlRo
         d = ctl[(section, "Short-payment differences", cur)]
         u = ctl[(section, "Unapplied: on account, to review, unidentified", cur)]
         total = int(
-            result.allocations.loc[result.allocations["currency"].eq(cur), ["amount_applied", "difference"]]
-            .fillna(0).to_numpy().sum()
+            result.allocations.loc[
+                result.allocations["currency"].eq(cur), ["amount_applied", "difference"]
+            ]
+            .fillna(0)
+            .to_numpy()
+            .sum()
         )
         rows += [
             ControlRow("Received", r, formula=f"={received}", currency=cur),
-            ControlRow("Applied automatically (with differences)", a + d, formula=f"={applied}",
-                       currency=cur),
-            ControlRow("Not applied automatically (Unapplied sheet)", u, formula=f"={left}",
-                       currency=cur),
+            ControlRow(
+                "Applied automatically (with differences)",
+                a + d,
+                formula=f"={applied}",
+                currency=cur,
+            ),
+            ControlRow(
+                "Not applied automatically (Unapplied sheet)", u, formula=f"={left}", currency=cur
+            ),
             ControlRow(
                 f"Received = applied + not applied ({cur})",
                 "OK" if r == a + d + u else "DIFFERENCE",
@@ -220,7 +237,7 @@ def build_sheets(
             title="Settings",
             subtitle="Parameters of this run. Change them and run again to get another answer.",
             kind="input",
-        )
+        ),
     ]
     input_specs = [
         ("customers", CUSTOMERS, "Customers", "Customer master: names, tax ids, payer accounts."),
@@ -271,7 +288,9 @@ def build_sheets(
             subtitle="Review 'suggested' rows: write accept or reject in the review column. "
             "'auto' rows were applied.",
             totals=("amount_applied", "difference"),
-            controls=_match_controls(result, "bank_lines" if "bank_lines" in inputs else "payments"),
+            controls=_match_controls(
+                result, "bank_lines" if "bank_lines" in inputs else "payments"
+            ),
             notes=("Filter the currency column to read the totals per currency.",),
         )
     )
@@ -362,8 +381,14 @@ def run_close_files(
     options: ReadOptions | None = None,
     now: dt.datetime | None = None,
     extra_settings: list[tuple[str, str, str]] | None = None,
+    extra_sheets: ExtraSheets | None = None,
 ) -> tuple[CloseResult | None, list[Finding]]:
-    """Read, close, write. Returns (None, findings) when an input has errors."""
+    """Read, close, write. Returns (None, findings) when an input has errors.
+
+    ``extra_sheets`` adds the sheets of further steps (collections, reconciliations,
+    accruals, KPIs) built from the close result; they go before Issues, and their
+    findings are listed there.
+    """
     policy = policy or MatchPolicy()
     options = options or ReadOptions()
     findings: list[Finding] = []
@@ -406,6 +431,10 @@ def run_close_files(
         ("As of", as_of.isoformat()),
         ("Command", "cuadre close"),
     ]
+    more: list[SheetSpec] = []
+    if extra_sheets is not None:
+        more, found = extra_sheets(result)
+        result.findings.extend(found)
     sheets = build_sheets(
         inputs,
         result,
@@ -414,6 +443,8 @@ def run_close_files(
         facts,
         buckets,
     )
+    at = next(i for i, s in enumerate(sheets) if s.name == "Issues")
+    sheets[at:at] = more
     write_workbook(
         out_path,
         sheets,
