@@ -140,3 +140,26 @@ def test_the_accrual_journal_always_balances(spec) -> None:
     assert check_balanced(a.journal) == []
     assert all(c.check is not False for c in a.controls)
     assert int(a.accruals["amount"].sum()) == sum(x[1] for x in spec)
+
+
+def test_an_invoice_not_in_the_list_is_dated_by_the_operation() -> None:
+    """F7 was paid and left the open items: the operation's invoice_date says it was
+    invoiced in time. F8 is unknown and undated: accrued, and reported."""
+    o = ops(
+        [
+            {"operation_id": "OP7", "amount": 700, "invoice_id": "F7"},
+            {"operation_id": "OP8", "amount": 800, "invoice_id": "F8"},
+            {"operation_id": "OP9", "amount": 900, "invoice_id": "F9"},
+        ]
+    )
+    o["invoice_date"] = pd.to_datetime(["2026-10-20", None, "2026-11-03"])
+    a = accrue_unbilled(o, invoices([]), END)
+    assert a.unbilled["operation_id"].tolist() == ["OP8", "OP9"]
+    assert a.unbilled["reason"].tolist() == [
+        "not invoiced",
+        "invoiced on 2026-11-03, after the cut-off",
+    ]
+    assert [(f.code, f.location.row) for f in a.findings] == [("INVOICE_NOT_FOUND", 3)]
+    # the invoice list wins over the operation's date
+    listed = invoices([{"document_id": "F9", "document_date": "2026-10-30", "amount_open": 1}])
+    assert accrue_unbilled(o, listed, END).unbilled["operation_id"].tolist() == ["OP8"]

@@ -321,3 +321,14 @@ def test_demo_trend_per_currency_and_in_mxn():
     assert mxn["currency"].tolist() == ["MXN"] * 6
     per = kpis[kpis["currency"] == "MXN"].reset_index(drop=True)
     assert (mxn["ar_total"] > per["ar_total"]).all()
+
+
+def test_month_to_date_period():
+    ends = month_ends(dt.date(2026, 8, 1), dt.date(2026, 10, 31), dt.date(2026, 10, 15))
+    assert ends == [
+        pd.Timestamp("2026-08-31"),
+        pd.Timestamp("2026-09-30"),
+        pd.Timestamp("2026-10-15"),
+    ]
+    with pytest.raises(ValueError, match="not in the last month"):
+        month_ends(dt.date(2026, 8, 1), dt.date(2026, 10, 31), dt.date(2026, 9, 15))

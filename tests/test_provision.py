@@ -40,13 +40,20 @@ from cuadre.aging import age_receivables
 from cuadre.journals import check_balanced
 from cuadre.provision import (
     ProvisionPolicy,
+    check_matrix,
     compute_provision,
     flat_matrix,
     matrix_from_roll_rates,
+    roll_rate_table,
     roll_rates,
     snapshots_from_agings,
 )
-from cuadre.reconcile.tables import AGING_SNAPSHOTS, SPECIFIC_PROVISIONS, WRITE_OFFS
+from cuadre.reconcile.tables import (
+    AGING_SNAPSHOTS,
+    PROVISION_MATRIX,
+    SPECIFIC_PROVISIONS,
+    WRITE_OFFS,
+)
 from helpers import frame, open_items
 
 AS_OF = dt.date(2026, 10, 31)
@@ -269,3 +276,131 @@ def test_the_provision_journal_always_balances(docs, opening, written) -> None:
     )
     assert check_balanced(res.journal) == []
     assert all(c.check is not False for c in res.controls)
+
+
+def test_roll_rate_table_shows_each_month_pair_by_hand() -> None:
+    rolls = roll_rate_table(snapshots(), BUCKETS)
+    assert len(rolls) == 2 * 4  # two month pairs, four buckets
+    aug = rolls[rolls["to_date"].eq(pd.Timestamp("2026-08-31"))].set_index("bucket")
+    # current -> 1-30: 300 / 1000; 1-30 -> 31-60: 100 / 400; 31-60 -> 61+: 80 / 200;
+    # 61+ -> written off in August: 40 / 100
+    assert aug["balance"].tolist() == [100000, 40000, 20000, 10000]
+    assert aug["rolled"].tolist() == [30000, 10000, 8000, 4000]
+    assert aug["roll_rate"].tolist() == pytest.approx([0.3, 0.25, 0.4, 0.4])
+    assert aug["next_bucket"].tolist() == ["1-30", "31-60", "61+", "write_off"]
+    # the window's sums are the roll rates of the matrix
+    sums = rolls.groupby("order")[["rolled", "balance"]].sum()
+    rates, _, _ = roll_rates(snapshots(), BUCKETS)
+    assert [Decimal(int(r)) / int(b) for r, b in sums.itertuples(index=False)] == rates["MXN"]
+    assert len(roll_rate_table(snapshots(), BUCKETS, window_months=1)) == 4
+
+
+def test_the_exact_loss_rate_is_used_not_its_float() -> None:
+    """61+ rolls 1/6 to write-off; 0.03 x 1/6 = 0.005 exactly, half up to 0.01 (the
+    float 0.1666... would give 0.0049999... and round to 0)."""
+    rows = []
+    for day, values in {"2026-08-31": (0, 0, 0, 600, 0), "2026-09-30": (0, 0, 0, 0, 100)}.items():
+        for bucket, v in zip(["current", "1-30", "31-60", "61+", "write_off"], values, strict=True):
+            rows.append({"as_of": day, "currency": "MXN", "bucket": bucket, "amount": v})
+    matrix, _ = matrix_from_roll_rates(
+        frame(AGING_SNAPSHOTS, rows), ProvisionPolicy(buckets=BUCKETS)
+    )
+    oi = open_items(
+        [{"customer_id": "C", "document_id": "F", "amount_open": 3, "due_date": "2026-06-10"}]
+    )
+    res = compute_provision(oi, AS_OF, matrix, policy=ProvisionPolicy(buckets=BUCKETS))
+    assert res.provision.set_index("bucket").loc["61+", "provision"] == 1
+
+
+def test_a_given_matrix_is_checked() -> None:
+    given = frame(
+        PROVISION_MATRIX,
+        [
+            {"bucket": "current", "loss_rate": 0.01},
+            {"bucket": "1-30", "loss_rate": 5},  # a percentage typed as a number
+            {"bucket": "31-60", "loss_rate": None},
+            {"bucket": "91+", "loss_rate": 0.5},
+            {"bucket": "61+", "loss_rate": 0.3},
+            {"bucket": "61+", "loss_rate": 0.4},
+        ],
+    )
+    assert sorted(f.code for f in check_matrix(given, BUCKETS)) == [
+        "DUPLICATE_LOSS_RATE",
+        "LOSS_RATE_OUT_OF_RANGE",
+        "NO_LOSS_RATE",
+        "UNKNOWN_BUCKET",
+    ]
+    res = compute_provision(receivables(), AS_OF, given, policy=ProvisionPolicy(buckets=BUCKETS))
+    by_bucket = res.provision.set_index("bucket")["provision"]
+    # 1-30 capped at 1; 31-60 without a rate is 0; 61+ takes the last rate
+    assert by_bucket.to_dict() == {"current": 600, "1-30": 18000, "31-60": 0, "61+": 1200}
+    assert res.findings[0].location.row == 3  # frame() numbers rows from 2
+
+
+def test_a_specific_provision_without_receivable_is_reported() -> None:
+    spec = frame(SPECIFIC_PROVISIONS, [{"customer_id": "GONE", "rate": 1.0}])
+    res = compute_provision(
+        receivables(),
+        AS_OF,
+        flat_matrix({}, BUCKETS),
+        specific=spec,
+        policy=ProvisionPolicy(buckets=BUCKETS),
+    )
+    assert "SPECIFIC_NO_RECEIVABLE" in [f.code for f in res.findings]
+
+
+def test_by_customer_shares_each_bucket_to_the_cent() -> None:
+    """Three customers of 1.00 each in 1-30 at 1/3: the bucket is 1.00 (3.00 x 1/3); each
+    customer 0.333..., rounded down to 0.33 and the cent left to one of them."""
+    oi = open_items(
+        [
+            {"customer_id": c, "document_id": f"F{c}", "amount_open": 100, "due_date": "2026-10-10"}
+            for c in ("A", "B", "C")
+        ]
+        + [{"customer_id": "S", "document_id": "FS", "amount_open": 500, "due_date": "2026-10-10"}]
+    )
+    matrix = flat_matrix({"1-30": Decimal(100) / 3}, BUCKETS)
+    spec = frame(SPECIFIC_PROVISIONS, [{"customer_id": "S", "amount": 200, "currency": "MXN"}])
+    res = compute_provision(
+        oi, AS_OF, matrix, specific=spec, policy=ProvisionPolicy(buckets=BUCKETS)
+    )
+    by = res.by_customer.set_index("customer_id")
+    assert by.loc[["A", "B", "C"], "provision"].tolist() == [34, 33, 33]
+    assert by.loc["S", ["bucket", "provision"]].tolist() == ["specific", 200]
+    bucket = res.provision.groupby("bucket")["provision"].sum()
+    assert (
+        res.by_customer.groupby("bucket")["provision"].sum().to_dict()
+        == bucket[bucket > 0].to_dict()
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("ABCDE"), st.integers(1, 10**9), st.integers(-60, 200)),
+        min_size=1,
+        max_size=15,
+    ),
+    st.lists(st.integers(0, 1000), min_size=4, max_size=4),
+)
+def test_customers_always_add_up_to_their_bucket(docs, per_mille) -> None:
+    oi = open_items(
+        [
+            {
+                "customer_id": c,
+                "document_id": f"F{i}",
+                "amount_open": a,
+                "due_date": (AS_OF - dt.timedelta(days=d)).isoformat(),
+            }
+            for i, (c, a, d) in enumerate(docs)
+        ]
+    )
+    labels = ["current", "1-30", "31-60", "61+"]
+    matrix = flat_matrix(
+        {b: Decimal(p) / 10 for b, p in zip(labels, per_mille, strict=True)}, BUCKETS
+    )
+    res = compute_provision(oi, AS_OF, matrix, policy=ProvisionPolicy(buckets=BUCKETS))
+    shared = res.by_customer.groupby("bucket")["provision"].sum()
+    for r in res.provision.itertuples():
+        assert int(shared.get(r.bucket, 0)) == int(r.provision)
+    assert int(res.by_customer["receivable"].sum()) == sum(a for _, a, _ in docs)

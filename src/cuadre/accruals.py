@@ -10,7 +10,10 @@ of every local GAAP). At the cut-off, each operation completed on or before
 - an operation is *billed* when an invoice (``invoices``: the ERP's invoices, open or
   not, ``open_items`` shape) names it: ``operations.invoice_id`` = the invoice's
   ``document_id``, or the invoice's ``reference`` = the ``operation_id`` (as letters and
-  digits); an invoice dated after the cut-off does not bill it in this period;
+  digits); an invoice dated after the cut-off does not bill it in this period. When the
+  invoice named is not in ``invoices`` (paid and gone from the open items, or issued
+  after the export), the operation's own ``invoice_date`` (an optional column) dates it;
+  without one it is taken as not invoiced, accrued and reported (``INVOICE_NOT_FOUND``);
 - its amount is ``amount``, else ``quantity x rate`` (exact decimals, rounded half up to
   the currency), net of VAT as revenue is.
 
@@ -134,9 +137,18 @@ def billing(operations: pd.DataFrame, invoices: pd.DataFrame) -> pd.DataFrame:
             "invoice_date": grouped["date"].min(),
         }
     )
-    return out.reindex(operations.index).assign(
+    out = out.reindex(operations.index).assign(
         invoice_ids=lambda f: f["invoice_ids"].fillna("").astype(object)
     )
+    # An invoice the list does not hold (paid since, or issued after the export) still
+    # bills the operation on the date the operations table gives for it.
+    given = pd.Series(pd.NaT, index=operations.index, dtype="datetime64[ns]")
+    if "invoice_date" in operations:
+        given = pd.to_datetime(operations["invoice_date"], errors="coerce").astype("datetime64[ns]")
+    fill = out["invoice_ids"].eq("") & text(operations, "invoice_id").ne("") & given.notna()
+    out.loc[fill, "invoice_ids"] = text(operations, "invoice_id")[fill]
+    out.loc[fill, "invoice_date"] = given[fill]
+    return out
 
 
 # --------------------------------------------------------------------------- accrual
@@ -158,6 +170,7 @@ def accrue_unbilled(
     billed_by_cutoff = bills["invoice_date"].le(end).fillna(False).astype(bool)
     accrue = done.le(end).fillna(False).astype(bool) & ~billed_by_cutoff
     ops = operations[accrue]
+    findings += _unknown_invoices(ops, bills[accrue])
     unbilled = _unbilled_table(ops, amounts[accrue], bills[accrue], done[accrue], end)
     accruals = _accruals_table(unbilled, ops)
     journal = _journals(accruals, end, policy)
@@ -166,6 +179,24 @@ def accrue_unbilled(
     findings += more
     controls = _controls(unbilled, accruals, journal, end)
     return AccrualResult(accruals, unbilled, journal, cutoff, controls, findings)
+
+
+def _unknown_invoices(ops: pd.DataFrame, bills: pd.DataFrame) -> list[Finding]:
+    """Operations naming an invoice that neither the invoices nor an invoice_date date."""
+    named = text(ops, "invoice_id")
+    unknown = named.ne("") & bills["invoice_ids"].eq("")
+    return [
+        warning(
+            _loc(ops, idx),
+            "INVOICE_NOT_FOUND",
+            f"operation {ops.at[idx, 'operation_id']} names invoice {named[idx]}, which is "
+            "not among the invoices given and has no invoice_date: taken as not invoiced "
+            "and accrued",
+            "Give every invoice issued (paid ones too) or the invoice_date on the operation; "
+            "if it was invoiced by the cut-off, it must not be accrued.",
+        )
+        for idx in ops.index[unknown]
+    ]
 
 
 def _unbilled_table(

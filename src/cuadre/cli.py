@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import pandas as pd
 import typer
@@ -21,21 +23,25 @@ from rich.table import Table
 
 from cuadre import __version__
 from cuadre.aging import DEFAULT_BUCKETS, aging_schema, parse_buckets
-from cuadre.findings import Finding, Severity, has_errors
+from cuadre.close import Control
+from cuadre.findings import Finding, Location, Severity, error, has_errors
 from cuadre.matching import MatchPolicy, match_payments
 from cuadre.model.tables import (
     ALLOCATIONS,
     BANK_LINES,
     CUSTOMERS,
     OPEN_ITEMS,
+    PROVENANCE,
     TRIAL_BALANCE,
     TableSchema,
 )
 from cuadre.model.validate import ReadOptions
+from cuadre.money import format_amount
 
 app = typer.Typer(
     name="cuadre",
-    help="Accounts-receivable month-end close: cash application, aging and evidence.",
+    help="Accounts-receivable month-end close: cash application, aging, collections, "
+    "reconciliations, accruals and evidence.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -112,7 +118,10 @@ def _stop_on_errors(findings: list[Finding]) -> None:
 
 
 def _read_optional(
-    path: Path | None, schema: TableSchema, findings: list[Finding], options: ReadOptions | None = None
+    path: Path | None,
+    schema: TableSchema,
+    findings: list[Finding],
+    options: ReadOptions | None = None,
 ) -> pd.DataFrame | None:
     """Read an optional input table; its findings are added to ``findings``."""
     if path is None:
@@ -124,17 +133,103 @@ def _read_optional(
     return table
 
 
-def _check_out(path: Path) -> None:
+def _check_out(path: Path, option: str = "--out") -> None:
     if path.suffix.lower() not in (".csv", ".xlsx"):
-        _usage(f'--out must end in .csv or .xlsx; yours is "{path}".')
+        _usage(f'{option} must end in .csv or .xlsx; yours is "{path}".')
+
+
+class Part(NamedTuple):
+    """One output table of a command that has several."""
+
+    name: str
+    """The Excel table name, and the suffix of its CSV file."""
+    frame: pd.DataFrame
+    schema: TableSchema | None = None
+    sheet: str = ""
+    """Sheet name; by default the schema's."""
+
+
+def _write_parts(
+    out_path: Path,
+    parts: Sequence[Part],
+    *,
+    controls: Sequence[Control] = (),
+    findings: Sequence[Finding] = (),
+) -> list[Path]:
+    """Write the tables of one result; returns the files written.
+
+    ``.xlsx``: one workbook, one sheet per table (the control block above the first, the
+    findings on an Issues sheet). ``.csv``: the first table at ``out_path`` and each other
+    beside it as ``<stem>-<name>.csv``."""
+    from cuadre.io.tables import write_table
+
+    if out_path.suffix.lower() != ".xlsx":
+        paths = [out_path] + [
+            out_path.with_name(f"{out_path.stem}-{p.name}{out_path.suffix}") for p in parts[1:]
+        ]
+        for part, path in zip(parts, paths, strict=True):
+            write_table(part.frame, path, part.schema)
+        return paths
+    from cuadre.findings import findings_frame
+    from cuadre.model.tables import ISSUES
+    from cuadre.workbook.close_book import control_rows
+    from cuadre.workbook.writer import ControlRow, SheetSpec, write_workbook
+
+    rows: tuple[ControlRow, ...] = ()
+    sections = list(dict.fromkeys(c.section for c in controls))
+    for section in sections:
+        if len(sections) > 1:
+            rows += (ControlRow(section, ""),)
+        rows += control_rows(section, list(controls))
+    specs = [
+        SheetSpec(
+            name=p.sheet or (p.schema.sheet if p.schema else p.name)[:31],
+            table_name=p.name,
+            frame=p.frame[[c for c in p.frame.columns if c not in PROVENANCE]],
+            schema=p.schema,
+            subtitle=p.schema.description if p.schema else "",
+            controls=rows if i == 0 else (),
+        )
+        for i, p in enumerate(parts)
+    ]
+    if findings:
+        specs.append(
+            SheetSpec(
+                "Issues",
+                "issues",
+                findings_frame(findings),
+                ISSUES,
+                subtitle=ISSUES.description,
+                kind="info",
+            )
+        )
+    write_workbook(out_path, specs)
+    return [out_path]
+
+
+def _report_controls(controls: Sequence[Control]) -> bool:
+    """Print whether the control block balances; True when it does."""
+    failed = [c for c in controls if c.check is False]
+    if not controls:
+        return True
+    out.print("controls: " + ("all balance" if not failed else f"{len(failed)} do NOT balance"))
+    for c in failed:
+        err.print(f"control failed: {c.section}: {c.label} ({c.currency})", style="red")
+    return not failed
+
+
+def _written(paths: Sequence[Path]) -> str:
+    return ", ".join(str(p) for p in paths)
+
+
+def _file_error(path: Path, code: str, message: str, hint: str) -> list[Finding]:
+    return [error(Location(str(path)), code, message, hint)]
 
 
 @app.command()
 def match(
     open_items: Annotated[Path, typer.Option("--open-items", help="open_items .csv/.xlsx")],
-    payments: Annotated[
-        Path, typer.Option("--payments", help="payments or bank_lines .csv/.xlsx")
-    ],
+    payments: Annotated[Path, typer.Option("--payments", help="payments or bank_lines .csv/.xlsx")],
     out_path: Annotated[Path, typer.Option("--out", help="allocations .csv/.xlsx to write")],
     customers: Annotated[
         Path | None, typer.Option("--customers", help="customers .csv/.xlsx (optional)")
@@ -269,19 +364,19 @@ def aging(
         raise typer.Exit(1)
 
 
-def _parse_date(text: str) -> dt.date:
+def _parse_date(text: str, option: str = "--as-of") -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        _usage(f'--as-of must be a date as YYYY-MM-DD, such as 2026-10-31; yours is "{text}".')
+        _usage(f'{option} must be a date as YYYY-MM-DD, such as 2026-10-31; yours is "{text}".')
         raise  # unreachable: _usage exits
 
 
 @app.command()
 def demo(
-    out_path: Annotated[
-        Path, typer.Option("--out", help="the close workbook to write")
-    ] = Path("cuadre-demo.xlsx"),
+    out_path: Annotated[Path, typer.Option("--out", help="the close workbook to write")] = Path(
+        "cuadre-demo.xlsx"
+    ),
     data_dir: Annotated[
         Path | None,
         typer.Option("--data-dir", help="where to write the sample input files (CSV)"),
@@ -470,8 +565,23 @@ def import_bank(
     _check_out(out_path)
     if statements_out is not None:
         _check_out(statements_out)
-    paths = _expand(files, (".xml", ".053", ".054", ".sta", ".mt940", ".940", ".txt", ".bai",
-                            ".bai2", ".ofx", ".qfx", ".csv"))
+    paths = _expand(
+        files,
+        (
+            ".xml",
+            ".053",
+            ".054",
+            ".sta",
+            ".mt940",
+            ".940",
+            ".txt",
+            ".bai",
+            ".bai2",
+            ".ofx",
+            ".qfx",
+            ".csv",
+        ),
+    )
     with _progress() as progress:
         task = progress.add_task("Reading statements", total=len(paths))
         result = import_bank_files(
@@ -682,7 +792,9 @@ def kpis(
 
 
 collections_app = typer.Typer(
-    help="Collections: worklist, statements of account.", no_args_is_help=True
+    help="Collections: worklist, statements of account, dunning, promises to pay, credit "
+    "holds, disputes.",
+    no_args_is_help=True,
 )
 app.add_typer(collections_app, name="collections")
 
@@ -693,16 +805,37 @@ def collections_worklist(
     as_of: Annotated[str, typer.Option("--as-of")],
     out_path: Annotated[Path, typer.Option("--out")],
     customers: Annotated[Path | None, typer.Option("--customers")] = None,
+    disputes: Annotated[
+        Path | None, typer.Option("--disputes", help="dispute log: disputed items not chased")
+    ] = None,
+    promises: Annotated[
+        Path | None,
+        typer.Option("--promises", help="promise status (collections promises): broken first"),
+    ] = None,
+    credit: Annotated[
+        Path | None, typer.Option("--credit", help="credit status (collections credit)")
+    ] = None,
+    decimal: DecimalOpt = None,
+    date_order: DateOrderOpt = "auto",
 ) -> None:
     """Customers to chase, ranked by a documented priority score, with the next action."""
+    from cuadre.collections.credit import CREDIT
+    from cuadre.collections.disputes import DISPUTES
+    from cuadre.collections.promises import PROMISE_STATUS
     from cuadre.collections.worklist import WORKLIST, collection_worklist
     from cuadre.io.tables import read_table, write_table
 
     _check_out(out_path)
-    oi, findings = read_table(open_items, OPEN_ITEMS)
-    cust = _read_optional(customers, CUSTOMERS, findings)
+    opts = _options(decimal, date_order)
+    oi, findings = read_table(open_items, OPEN_ITEMS, opts)
+    cust = _read_optional(customers, CUSTOMERS, findings, opts)
+    disp = _read_optional(disputes, DISPUTES, findings, opts)
+    prom = _read_optional(promises, PROMISE_STATUS, findings, opts)
+    cred = _read_optional(credit, CREDIT, findings, opts)
     _stop_on_errors(findings)
-    table, more = collection_worklist(oi, _parse_date(as_of), cust)
+    table, more = collection_worklist(
+        oi, _parse_date(as_of), cust, disputes=disp, promises=prom, credit=cred
+    )
     write_table(table, out_path, WORKLIST)
     report(findings + more)
     out.print(f"{len(table):,} customers on the worklist -> {out_path}")
@@ -743,25 +876,420 @@ def collections_statements(
     out.print(f"{len(statements):,} statements of account -> {out_path}")
 
 
+def _receipts(
+    allocations: Path | None,
+    payments: Path | None,
+    history: Path | None,
+    since: dt.date,
+    until: dt.date,
+    findings: list[Finding],
+    opts: ReadOptions,
+) -> pd.DataFrame | None:
+    """Money received per customer (``receipts``), from Cuadre's allocations and the
+    payments they apply, or from the item history; None when neither is given."""
+    from cuadre.collections.promises import receipts_from_allocations, receipts_from_ledger
+    from cuadre.io.tables import read_payments, read_table
+
+    if (allocations is None) != (payments is None):
+        _usage("give --allocations and --payments together (the payments they apply).")
+    if allocations is not None and history is not None:
+        _usage("give either --allocations with --payments, or --history, not both.")
+    if allocations is not None and payments is not None:
+        alloc, f1 = read_table(allocations, ALLOCATIONS, opts)
+        pay, f2 = read_payments(payments, opts)
+        findings += f1 + f2
+        return None if has_errors(f1 + f2) else receipts_from_allocations(alloc, pay)
+    if history is not None:
+        from cuadre.aging_history import AR_HISTORY, build_ledger
+
+        hist, f1 = read_table(history, AR_HISTORY, opts)
+        findings += f1
+        if has_errors(f1):
+            return None
+        ledger, more = build_ledger(hist)
+        findings += more
+        return receipts_from_ledger(ledger, since, until)
+    return None
+
+
+@collections_app.command("dunning")
+def collections_dunning(
+    open_items: Annotated[Path, typer.Option("--open-items", help="open_items .csv/.xlsx")],
+    as_of: Annotated[str, typer.Option("--as-of", help="dunning date, YYYY-MM-DD")],
+    out_path: Annotated[
+        Path, typer.Option("--out", help="summary .csv/.xlsx: level and action per customer")
+    ],
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="folder for the letters")],
+    customers: Annotated[
+        Path | None, typer.Option("--customers", help="names, e-mails, tax ids, language")
+    ] = None,
+    policy_path: Annotated[
+        Path | None,
+        typer.Option("--policy", help="dunning policy TOML (levels, fees); default: bundled"),
+    ] = None,
+    templates: Annotated[
+        Path | None,
+        typer.Option("--templates", help="folder of your own letter templates (es/, en/)"),
+    ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option("--language", help="es or en for every letter; default: per customer"),
+    ] = None,
+    disputes: Annotated[
+        Path | None, typer.Option("--disputes", help="dispute log: disputed items left out")
+    ] = None,
+    promises: Annotated[
+        Path | None,
+        typer.Option("--promises", help="promise status (collections promises): open ones wait"),
+    ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option("--previous", help="last run's summary: customers climb one level at a time"),
+    ] = None,
+    company: Annotated[str, typer.Option("--company", help="your company's name")] = "",
+    company_email: Annotated[str, typer.Option("--company-email")] = "",
+    company_phone: Annotated[str, typer.Option("--company-phone")] = "",
+    decimal: DecimalOpt = None,
+    date_order: DateOrderOpt = "auto",
+) -> None:
+    """Dunning letters (reminder, second notice, final demand, collections), one per customer."""
+    from jinja2 import TemplateError
+
+    from cuadre.collections.disputes import DISPUTES
+    from cuadre.collections.dunning import (
+        NOTICE_ITEMS,
+        NOTICES,
+        dunning_run,
+        load_policy,
+        render_letters,
+        write_letters,
+    )
+    from cuadre.collections.promises import PROMISE_STATUS
+    from cuadre.io.tables import read_table
+
+    _check_out(out_path)
+    if language not in (None, "es", "en"):
+        _usage(f'--language must be es or en; yours is "{language}".')
+    if templates is not None and not templates.is_dir():
+        _usage(f'--templates must be a folder; "{templates}" is not one.')
+    if out_dir.exists() and not out_dir.is_dir():
+        _usage(f'--out-dir must be a folder; "{out_dir}" is a file.')
+    date = _parse_date(as_of)
+    opts = _options(decimal, date_order)
+    findings: list[Finding] = []
+    try:
+        policy = load_policy(policy_path)
+    except OSError as exc:
+        findings += _file_error(
+            policy_path or Path("dunning_policy.toml"),
+            "POLICY_UNREADABLE",
+            f"the dunning policy cannot be read ({exc.strerror})",
+            "Check the path of --policy.",
+        )
+    except ValueError as exc:
+        findings += _file_error(
+            policy_path or Path("dunning_policy.toml"),
+            "BAD_POLICY",
+            f"the dunning policy is not valid: {exc}",
+            "Compare it with the bundled dunning_policy.toml and correct it.",
+        )
+    oi, more = read_table(open_items, OPEN_ITEMS, opts)
+    findings += more
+    cust = _read_optional(customers, CUSTOMERS, findings, opts)
+    disp = _read_optional(disputes, DISPUTES, findings, opts)
+    prom = _read_optional(promises, PROMISE_STATUS, findings, opts)
+    prev = _read_optional(previous, NOTICES, findings, opts)
+    _stop_on_errors(findings)
+    if prev is not None:
+        prev = prev[prev["action"].eq("send")]  # the letters actually sent
+    with err.status("Deciding levels and writing letters..."):
+        run = dunning_run(oi, date, policy, cust, disputes=disp, promises=prom, previous=prev)
+        info = {"name": company, "email": company_email, "phone": company_phone}
+        try:
+            letters = render_letters(run, info, cust, templates, language)
+        except TemplateError as exc:
+            where = templates or Path("templates")
+            found = _file_error(
+                where,
+                "TEMPLATE_ERROR",
+                f"a letter template cannot be rendered ({type(exc).__name__}: {exc})",
+                "Correct the template (the variables are listed in _letter.txt.j2).",
+            )
+            _stop_on_errors(run.findings + found)
+            return
+    index = write_letters(letters, out_dir)
+    notices = run.notices.merge(
+        index[["customer_id", "currency", "file"]].rename(columns={"file": "letter"}),
+        on=["customer_id", "currency"],
+        how="left",
+    )
+    notices["letter"] = notices["letter"].fillna("").astype(object)
+    written = _write_parts(
+        out_path,
+        [Part("dunning_notices", notices, NOTICES), Part("dunning_items", run.items, NOTICE_ITEMS)],
+        findings=run.findings,
+    )
+    report(findings + run.findings)
+    table = Table(title=f"Dunning as of {date:%Y-%m-%d}")
+    table.add_column("level", justify="right")
+    table.add_column("name")
+    table.add_column("send", justify="right")
+    table.add_column("skip", justify="right")
+    for (level, name), g in notices.groupby(["level", "level_name"], sort=True):
+        sends = int(g["action"].eq("send").sum())
+        table.add_row(str(level), str(name), f"{sends:,}", f"{len(g) - sends:,}")
+    out.print(table)
+    out.print(f"{len(letters):,} letters -> {out_dir}; summary -> {_written(written)}")
+
+
+@collections_app.command("promises")
+def collections_promises(
+    promises: Annotated[
+        Path, typer.Option("--promises", help="promises to pay: customer, amount, date")
+    ],
+    as_of: Annotated[str, typer.Option("--as-of", help="status date, YYYY-MM-DD")],
+    out_path: Annotated[Path, typer.Option("--out", help="promise status .csv/.xlsx")],
+    allocations: Annotated[
+        Path | None, typer.Option("--allocations", help="matches (cuadre match), with --payments")
+    ] = None,
+    payments: Annotated[
+        Path | None, typer.Option("--payments", help="payments or bank_lines the matches apply")
+    ] = None,
+    history: Annotated[
+        Path | None, typer.Option("--history", help="or the item history: its receipts")
+    ] = None,
+    grace_days: Annotated[
+        int, typer.Option("--grace-days", min=0, help="days money takes to arrive")
+    ] = 2,
+    decimal: DecimalOpt = None,
+    date_order: DateOrderOpt = "auto",
+) -> None:
+    """Promises to pay: kept, partially kept, broken or open, from the payments applied."""
+    from cuadre.collections.promises import PROMISE_STATUS, PROMISES, evaluate_promises
+    from cuadre.io.tables import read_table, write_table
+
+    _check_out(out_path)
+    if allocations is None and history is None:
+        _usage("give the money received: --allocations with --payments, or --history.")
+    date = _parse_date(as_of)
+    opts = _options(decimal, date_order)
+    prom, findings = read_table(promises, PROMISES, opts)
+    # receipts from a month before the earliest promise (its default look-back) on
+    dates = pd.concat([prom["promise_date"], prom["made_on"]]).dropna()
+    since = (pd.Timestamp(dates.min()) if len(dates) else pd.Timestamp(date)) - pd.Timedelta(
+        days=31
+    )
+    receipts = _receipts(allocations, payments, history, since.date(), date, findings, opts)
+    _stop_on_errors(findings)
+    assert receipts is not None
+    status = evaluate_promises(prom, receipts, date, grace_days=grace_days)
+    write_table(status, out_path, PROMISE_STATUS)
+    report(findings)
+    table = Table(title=f"{len(status):,} promises as of {date:%Y-%m-%d}")
+    for col in ("status", "currency", "promises", "promised", "paid", "shortfall"):
+        table.add_column(col, justify="left" if col in ("status", "currency") else "right")
+    for (st, cur), g in status.groupby(["status", "currency"], sort=True):
+        table.add_row(
+            str(st),
+            str(cur),
+            f"{len(g):,}",
+            format_amount(int(g["amount"].sum()), str(cur), with_code=False),
+            format_amount(int(g["paid"].sum()), str(cur), with_code=False),
+            format_amount(int(g["shortfall"].sum()), str(cur), with_code=False),
+        )
+    out.print(table)
+    out.print(f"-> {out_path}")
+
+
+@collections_app.command("credit")
+def collections_credit(
+    open_items: Annotated[Path, typer.Option("--open-items", help="open_items .csv/.xlsx")],
+    customers: Annotated[
+        Path, typer.Option("--customers", help="customers with credit_limit and currency")
+    ],
+    as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD")],
+    out_path: Annotated[
+        Path, typer.Option("--out", help="credit status .csv/.xlsx (+ hold and release lists)")
+    ],
+    open_orders: Annotated[
+        Path | None, typer.Option("--open-orders", help="orders not yet invoiced")
+    ] = None,
+    holds: Annotated[
+        Path | None, typer.Option("--holds", help="customers on hold now (last run's hold list)")
+    ] = None,
+    allocations: Annotated[
+        Path | None, typer.Option("--allocations", help="matches, with --payments: paid since")
+    ] = None,
+    payments: Annotated[Path | None, typer.Option("--payments")] = None,
+    history: Annotated[
+        Path | None, typer.Option("--history", help="or the item history: its receipts")
+    ] = None,
+    disputes: Annotated[
+        Path | None, typer.Option("--disputes", help="dispute log: not in the overdue rule")
+    ] = None,
+    hold_days: Annotated[
+        int, typer.Option("--hold-days", min=1, help="hold when items are overdue longer")
+    ] = 60,
+    watch: Annotated[
+        float, typer.Option("--watch", min=0, help="utilisation that puts a customer on watch")
+    ] = 0.9,
+    decimal: DecimalOpt = None,
+    date_order: DateOrderOpt = "auto",
+) -> None:
+    """Credit limit, exposure and utilisation; the hold list and the release list."""
+    from cuadre.collections.credit import (
+        CREDIT,
+        CREDIT_HOLDS,
+        OPEN_ORDERS,
+        CreditPolicy,
+        credit_status,
+        hold_list,
+        release_list,
+    )
+    from cuadre.collections.disputes import DISPUTES, split_disputed
+    from cuadre.io.tables import read_table
+
+    _check_out(out_path)
+    date = _parse_date(as_of)
+    opts = _options(decimal, date_order)
+    oi, findings = read_table(open_items, OPEN_ITEMS, opts)
+    cust, more = read_table(customers, CUSTOMERS, opts)
+    findings += more
+    orders = _read_optional(open_orders, OPEN_ORDERS, findings, opts)
+    held = _read_optional(holds, CREDIT_HOLDS, findings, opts)
+    disp = _read_optional(disputes, DISPUTES, findings, opts)
+    since = date - dt.timedelta(days=366)
+    if held is not None and len(held) and held["held_on"].notna().any():
+        since = min(since, pd.Timestamp(held["held_on"].min()).date())
+    receipts = _receipts(allocations, payments, history, since, date, findings, opts)
+    _stop_on_errors(findings)
+    disputed = None
+    if disp is not None:
+        _undisputed, disputed, more = split_disputed(oi, disp, date)
+        findings += more
+    table, more = credit_status(
+        oi,
+        cust,
+        date,
+        CreditPolicy(hold_days_overdue=hold_days, watch_utilisation=watch),
+        open_orders=orders,
+        holds=held,
+        receipts=receipts,
+        disputed=disputed,
+    )
+    findings += more
+    parts = [
+        Part("credit", table, CREDIT),
+        Part("hold_list", hold_list(table), CREDIT, "HoldList"),
+        Part("release_list", release_list(table), CREDIT, "ReleaseList"),
+    ]
+    written = _write_parts(out_path, parts, findings=findings)
+    report(findings)
+    summary = Table(title=f"Credit as of {date:%Y-%m-%d}")
+    summary.add_column("status")
+    summary.add_column("customers", justify="right")
+    counts = table["status"].value_counts()
+    for st in ("new_hold", "on_hold", "release", "watch", "ok"):
+        summary.add_row(st, f"{int(counts.get(st, 0)):,}")
+    out.print(summary)
+    out.print(f"-> {_written(written)}")
+
+
+@collections_app.command("disputes")
+def collections_disputes(
+    disputes: Annotated[Path, typer.Option("--disputes", help="the dispute log .csv/.xlsx")],
+    open_items: Annotated[Path, typer.Option("--open-items", help="open_items .csv/.xlsx")],
+    as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD")],
+    out_path: Annotated[
+        Path, typer.Option("--out", help="open disputes .csv/.xlsx (+ aging, disputed aging)")
+    ],
+    customers: Annotated[Path | None, typer.Option("--customers")] = None,
+    buckets: Annotated[
+        str, typer.Option("--buckets", help="bucket limits in days, e.g. 30,60,90,120")
+    ] = ",".join(str(b) for b in DEFAULT_BUCKETS),
+    decimal: DecimalOpt = None,
+    date_order: DateOrderOpt = "auto",
+) -> None:
+    """Open disputes for their owners, and the aging with the disputed part shown apart."""
+    import dataclasses
+
+    from cuadre.collections.disputes import (
+        DISPUTE_LOG,
+        DISPUTES,
+        aging_with_disputes,
+        dispute_log,
+    )
+    from cuadre.io.tables import read_table
+    from cuadre.model.tables import Column, Kind
+
+    _check_out(out_path)
+    try:
+        limits = parse_buckets(buckets)
+    except ValueError as exc:
+        _usage(str(exc))
+        return
+    date = _parse_date(as_of)
+    opts = _options(decimal, date_order)
+    log, findings = read_table(disputes, DISPUTES, opts)
+    oi, more = read_table(open_items, OPEN_ITEMS, opts)
+    findings += more
+    cust = _read_optional(customers, CUSTOMERS, findings, opts)
+    _stop_on_errors(findings)
+    aging, disputed_aging, more = aging_with_disputes(oi, date, log, limits, cust)
+    findings += more
+    table = dispute_log(log, oi, date, cust)
+    schema = aging_schema(limits)
+    with_disputed = dataclasses.replace(
+        schema,
+        columns=(*schema.columns, Column("disputed", Kind.MONEY, False, "part of total disputed")),
+    )
+    parts = [
+        Part("dispute_log", table, DISPUTE_LOG),
+        Part("aging", aging, with_disputed),
+        Part("disputed_aging", disputed_aging, schema, "DisputedAging"),
+    ]
+    written = _write_parts(out_path, parts, findings=findings)
+    report(findings)
+    summary = Table(title=f"{len(table):,} open disputes as of {date:%Y-%m-%d}")
+    for col in ("currency", "aging total", "disputed"):
+        summary.add_column(col, justify="left" if col == "currency" else "right")
+    for cur, g in aging.groupby("currency", sort=True):
+        summary.add_row(
+            str(cur),
+            format_amount(int(g["total"].sum()), str(cur)),
+            format_amount(int(g["disputed"].sum()), str(cur)),
+        )
+    out.print(summary)
+    out.print(f"-> {_written(written)}")
+
+
 reconcile_app = typer.Typer(
-    help="Reconciliations: AR vs GL, bank to book, SAT registry vs ERP, advances.",
+    help="Reconciliations: AR vs GL, bank to book, customer statements, SAT and DIAN "
+    "registries vs ERP, advances.",
     no_args_is_help=True,
 )
 app.add_typer(reconcile_app, name="reconcile")
 
 
 def _write_reconciliation(rec: object, out_path: Path) -> None:
-    """Write the reconciliation's items (matched, differences, each side only) and show
-    its totals and controls."""
-    from cuadre.io.tables import write_table
+    """Write the reconciliation (items: matched, differences, each side only; then the
+    totals, the breakdown by cause, the statement and the tables particular to it, see
+    :func:`_write_parts`) and show its totals and controls."""
     from cuadre.reconcile import Reconciliation
-    from cuadre.reconcile.tables import RECON_ITEMS
+    from cuadre.reconcile.tables import RECON_BREAKDOWN, RECON_ITEMS, RECON_STATEMENT, TABLES
 
     assert isinstance(rec, Reconciliation)
-    write_table(rec.items(), out_path, RECON_ITEMS)
+    parts = [
+        Part("reconciliation_items", rec.items(), RECON_ITEMS),
+        Part("reconciliation_totals", rec.totals, TABLES["reconciliation_totals"]),
+        Part("reconciliation_breakdown", rec.breakdown, RECON_BREAKDOWN),
+    ]
+    if rec.statement is not None:
+        parts.append(Part("reconciliation_statement", rec.statement, RECON_STATEMENT))
+    parts += [Part(name, frame, TABLES.get(name)) for name, frame in rec.extra.items()]
+    written = _write_parts(out_path, parts, controls=rec.controls, findings=rec.findings)
     report(rec.findings)
-    failed = [c for c in rec.controls if c.check is False]
-    table = Table(title=f"{rec.kind}: {rec.left_name} vs {rec.right_name} -> {out_path}")
+    table = Table(title=f"{rec.kind}: {rec.left_name} vs {rec.right_name}")
     for col in ("matched", "differences", f"{rec.left_name} only", f"{rec.right_name} only"):
         table.add_column(col, justify="right")
     table.add_row(
@@ -771,8 +1299,9 @@ def _write_reconciliation(rec: object, out_path: Path) -> None:
         f"{len(rec.right_only):,}",
     )
     out.print(table)
-    out.print("controls: " + ("all balance" if not failed else f"{len(failed)} do NOT balance"))
-    if failed or has_errors(rec.findings):
+    out.print(f"-> {_written(written)}")
+    balanced = _report_controls(rec.controls)
+    if not balanced or has_errors(rec.findings):
         raise typer.Exit(1)
 
 
@@ -884,6 +1413,410 @@ def reconcile_advances_cmd(
     cust = _read_optional(customers, CUSTOMERS, findings)
     _stop_on_errors(findings)
     _write_reconciliation(reconcile_advances(oi, _parse_date(as_of), customers=cust), out_path)
+
+
+@reconcile_app.command("customer")
+def reconcile_customer_cmd(
+    open_items: Annotated[Path, typer.Option("--open-items", help="our open items")],
+    statement: Annotated[
+        Path,
+        typer.Option("--statement", help="the customer's statement of our documents"),
+    ],
+    out_path: Annotated[Path, typer.Option("--out", help="reconciliation .csv/.xlsx")],
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="customer_id to confirm (ours)")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="statement date: recent documents are timing")
+    ] = None,
+    their_signs: Annotated[
+        str,
+        typer.Option("--their-signs", help="ours, or reversed for an AP export (invoices < 0)"),
+    ] = "ours",
+    decimal: DecimalOpt = None,
+    date_order: DateOrderOpt = "auto",
+) -> None:
+    """Customer statement / balance confirmation: our ledger vs their list, invoices to send."""
+    from cuadre.io.tables import read_table
+    from cuadre.reconcile.customer import CustomerPolicy, reconcile_customer
+    from cuadre.reconcile.tables import CUSTOMER_STATEMENT
+
+    _check_out(out_path)
+    if their_signs not in ("ours", "reversed"):
+        _usage(f'--their-signs must be ours or reversed; yours is "{their_signs}".')
+    date = _parse_date(as_of) if as_of is not None else None
+    opts = _options(decimal, date_order)
+    oi, findings = read_table(open_items, OPEN_ITEMS, opts)
+    theirs, more = read_table(statement, CUSTOMER_STATEMENT, opts)
+    _stop_on_errors(findings + more)
+    rec = reconcile_customer(
+        oi,
+        theirs,
+        customer_id=customer,
+        as_of=date,
+        policy=CustomerPolicy(their_signs=their_signs),
+    )
+    _write_reconciliation(rec, out_path)
+
+
+@reconcile_app.command("dian")
+def reconcile_dian_cmd(
+    fiscal_docs: Annotated[
+        Path, typer.Option("--fiscal-docs", help="DIAN documents, from cuadre import cfdi")
+    ],
+    erp: Annotated[Path, typer.Option("--erp", help="ERP documents (open_items shape)")],
+    out_path: Annotated[Path, typer.Option("--out", help="reconciliation .csv/.xlsx")],
+    nit: Annotated[
+        list[str] | None, typer.Option("--nit", help="your company's NIT (repeatable)")
+    ] = None,
+    first: Annotated[
+        str | None, typer.Option("--from", help="first issue date compared, YYYY-MM-DD")
+    ] = None,
+    last: Annotated[
+        str | None, typer.Option("--to", help="last issue date compared, YYYY-MM-DD")
+    ] = None,
+    decimal: DecimalOpt = None,
+    date_order: DateOrderOpt = "auto",
+) -> None:
+    """DIAN e-invoices and notes (CUFE/CUDE) vs the ERP's documents."""
+    from cuadre.io.tables import read_table
+    from cuadre.model.tables import FISCAL_DOCS
+    from cuadre.reconcile.dian import reconcile_dian
+    from cuadre.reconcile.fiscal import FiscalPolicy
+
+    _check_out(out_path)
+    if (first is None) != (last is None):
+        _usage("give --from and --to together (the period compared).")
+    period = None
+    if first is not None and last is not None:
+        period = (_parse_date(first, "--from"), _parse_date(last, "--to"))
+    opts = _options(decimal, date_order)
+    docs, findings = read_table(fiscal_docs, FISCAL_DOCS, opts)
+    erp_docs, more = read_table(erp, OPEN_ITEMS, opts)
+    _stop_on_errors(findings + more)
+    policy = FiscalPolicy(company_tax_ids=[n.strip() for n in nit or []], period=period)
+    _write_reconciliation(reconcile_dian(docs, erp_docs, policy=policy), out_path)
+
+
+accrue_app = typer.Typer(
+    help="Accruals and provisions: unbilled revenue, bad-debt allowance, balanced journals.",
+    no_args_is_help=True,
+)
+app.add_typer(accrue_app, name="accrue")
+
+JournalFormatOpt = Annotated[
+    str, typer.Option("--journal-format", help="generic (journal_lines) or sap (G/L upload)")
+]
+CompanyCodeOpt = Annotated[
+    str, typer.Option("--company-code", help="SAP company code (BUKRS), for --journal-format sap")
+]
+
+
+def _check_journal_format(journal_format: str, company_code: str) -> None:
+    if journal_format not in ("generic", "sap"):
+        _usage(f'--journal-format must be generic or sap; yours is "{journal_format}".')
+    if journal_format == "sap" and not company_code.strip():
+        _usage("--journal-format sap needs --company-code (the SAP BUKRS).")
+
+
+def _journal_part(journal: pd.DataFrame, journal_format: str, company_code: str) -> Part:
+    from cuadre.journals import generic_layout, sap_layout
+    from cuadre.reconcile.tables import JOURNAL_LINES
+
+    if journal_format == "sap":
+        return Part("sap_upload", sap_layout(journal, company_code=company_code), None, "SAPUpload")
+    return Part("journal_lines", generic_layout(journal), JOURNAL_LINES)
+
+
+def _journal_summary(journal: pd.DataFrame) -> str:
+    totals = journal.groupby("currency")["debit"].sum()
+    amounts = ", ".join(format_amount(int(v), str(c)) for c, v in totals.items())
+    return (
+        f"journal: {journal['journal_id'].nunique():,} entries in {len(journal):,} lines, "
+        f"debits = credits ({amounts or 'nothing'})"
+    )
+
+
+@accrue_app.command("unbilled")
+def accrue_unbilled_cmd(
+    operations: Annotated[
+        Path, typer.Option("--operations", help="services delivered / operations completed")
+    ],
+    invoices: Annotated[
+        Path, typer.Option("--invoices", help="the ERP's invoices, open or not (open_items shape)")
+    ],
+    period_end: Annotated[str, typer.Option("--period-end", help="cut-off date, YYYY-MM-DD")],
+    out_path: Annotated[
+        Path, typer.Option("--out", help="accruals .csv/.xlsx (+ unbilled, journal, cut-off)")
+    ],
+    journal_format: JournalFormatOpt = "generic",
+    company_code: CompanyCodeOpt = "",
+    unbilled_account: Annotated[
+        str, typer.Option("--unbilled-account", help="unbilled receivables (asset)")
+    ] = "1105-90",
+    revenue_account: Annotated[
+        str, typer.Option("--revenue-account", help="revenue from services")
+    ] = "4100-01",
+    cutoff_days: Annotated[
+        int, typer.Option("--cutoff-days", min=0, help="days either side of the period end")
+    ] = 5,
+    decimal: DecimalOpt = None,
+    date_order: DateOrderOpt = "auto",
+) -> None:
+    """Unbilled revenue accrual, its reversal on day 1 of next period, and the cut-off test."""
+    from cuadre.accruals import AccrualPolicy, accrue_unbilled
+    from cuadre.io.tables import read_table
+    from cuadre.reconcile.tables import ACCRUALS, OPERATIONS, SALES_CUTOFF, UNBILLED
+
+    _check_out(out_path)
+    _check_journal_format(journal_format, company_code)
+    end = _parse_date(period_end, "--period-end")
+    opts = _options(decimal, date_order)
+    ops, findings = read_table(operations, OPERATIONS, opts)
+    inv, more = read_table(invoices, OPEN_ITEMS, opts)
+    findings += more
+    _stop_on_errors(findings)
+    policy = AccrualPolicy(
+        unbilled_account=unbilled_account,
+        revenue_account=revenue_account,
+        cutoff_days=cutoff_days,
+    )
+    result = accrue_unbilled(ops, inv, end, policy=policy)
+    _stop_on_errors(result.findings)
+    parts = [
+        Part("accruals", result.accruals, ACCRUALS),
+        Part("unbilled", result.unbilled, UNBILLED),
+        _journal_part(result.journal, journal_format, company_code),
+        Part("sales_cutoff", result.cutoff, SALES_CUTOFF),
+    ]
+    written = _write_parts(out_path, parts, controls=result.controls, findings=result.findings)
+    report(findings + result.findings)
+    accrued = result.accruals.groupby("currency")["amount"].sum()
+    out.print(
+        f"{len(result.unbilled):,} operations unbilled at {end:%Y-%m-%d}: accrued "
+        + (", ".join(format_amount(int(v), str(c)) for c, v in accrued.items()) or "nothing")
+        + f", reversed on {end + dt.timedelta(days=1):%Y-%m-%d}"
+    )
+    out.print(_journal_summary(result.journal))
+    out.print(f"-> {_written(written)}")
+    if not _report_controls(result.controls):
+        raise typer.Exit(1)
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    """``["A=1", "B=2"]`` (or ``["A=1,B=2"]``) -> ``{"A": "1", "B": "2"}``."""
+    out: dict[str, str] = {}
+    for item in values or []:
+        for piece in item.split(","):
+            name, sep, value = piece.partition("=")
+            if not sep or not name.strip() or not value.strip():
+                _usage(f'{option} takes NAME=VALUE, such as 121+=50; yours is "{piece}".')
+            out[name.strip()] = value.strip()
+    return out
+
+
+def _number(text: str, option: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", ".").rstrip("%"))
+    except InvalidOperation:
+        _usage(f'{option}: "{text}" is not a number.')
+        raise  # unreachable: _usage exits
+    if value < 0:
+        _usage(f'{option}: "{text}" must not be negative.')
+    return value
+
+
+def _opening_allowance(path: Path, findings: list[Finding], opts: ReadOptions) -> dict[str, int]:
+    """The previous period's allowance movement -> its closing allowance per currency."""
+    from cuadre.io.tables import read_table
+    from cuadre.reconcile.tables import ALLOWANCE_MOVEMENT
+
+    movement, found = read_table(path, ALLOWANCE_MOVEMENT, opts)
+    findings += found
+    if has_errors(found):
+        return {}
+    closing = movement[movement["label"].str.strip().str.lower().str.startswith("closing")]
+    if closing.empty:
+        findings += _file_error(
+            path,
+            "NO_CLOSING_ALLOWANCE",
+            "no 'Closing allowance' line: --opening-allowance takes the allowance_movement "
+            "of the previous period",
+            "Give last period's allowance_movement output (its closing line is this "
+            "period's opening).",
+        )
+        return {}
+    return {str(c): int(v) for c, v in closing.groupby("currency")["amount"].sum().items()}
+
+
+@accrue_app.command("provision")
+def accrue_provision_cmd(
+    open_items: Annotated[Path, typer.Option("--open-items", help="open_items .csv/.xlsx")],
+    as_of: Annotated[str, typer.Option("--as-of", help="provision date, YYYY-MM-DD")],
+    out_path: Annotated[
+        Path, typer.Option("--out", help="provision .csv/.xlsx (+ matrix, movement, journal)")
+    ],
+    method: Annotated[
+        str, typer.Option("--method", help="roll-rates, matrix or flat")
+    ] = "roll-rates",
+    snapshots: Annotated[
+        Path | None,
+        typer.Option("--snapshots", help="month-end aging totals per bucket (roll-rates)"),
+    ] = None,
+    matrix_path: Annotated[
+        Path | None, typer.Option("--matrix", help="loss rate per bucket (matrix)")
+    ] = None,
+    flat: Annotated[
+        list[str] | None,
+        typer.Option("--flat", help="percent per bucket, e.g. 91-120=5,121+=15 (flat)"),
+    ] = None,
+    specific: Annotated[
+        Path | None, typer.Option("--specific", help="customers provided for individually")
+    ] = None,
+    write_offs: Annotated[
+        Path | None, typer.Option("--write-offs", help="write-offs of the period")
+    ] = None,
+    opening: Annotated[
+        Path | None,
+        typer.Option("--opening-allowance", help="last period's allowance movement"),
+    ] = None,
+    customers: Annotated[
+        Path | None, typer.Option("--customers", help="payment terms for items without due date")
+    ] = None,
+    buckets: Annotated[
+        str, typer.Option("--buckets", help="bucket limits in days, e.g. 30,60,90,120")
+    ] = ",".join(str(b) for b in DEFAULT_BUCKETS),
+    forward_factor: Annotated[
+        float,
+        typer.Option("--forward-factor", min=0, help="forward-looking factor on every rate"),
+    ] = 1.0,
+    forward: Annotated[
+        list[str] | None,
+        typer.Option("--forward", help="factor per bucket, e.g. 121+=1.2 (roll-rates)"),
+    ] = None,
+    window_months: Annotated[
+        int | None, typer.Option("--window-months", min=1, help="last N month-to-month rolls")
+    ] = None,
+    journal_format: JournalFormatOpt = "generic",
+    company_code: CompanyCodeOpt = "",
+    allowance_account: Annotated[str, typer.Option("--allowance-account")] = "1109-01",
+    expense_account: Annotated[str, typer.Option("--expense-account")] = "6105-01",
+    receivable_account: Annotated[str, typer.Option("--receivable-account")] = "1105-01",
+    decimal: DecimalOpt = None,
+    date_order: DateOrderOpt = "auto",
+) -> None:
+    """Bad-debt allowance (IFRS 9 simplified approach): matrix, provision, movement, journal."""
+    from cuadre.io.tables import read_table
+    from cuadre.provision import (
+        PROVISION_BY_CUSTOMER,
+        ROLL_RATES,
+        ProvisionPolicy,
+        compute_provision,
+        flat_matrix,
+        matrix_from_roll_rates,
+        roll_rate_table,
+    )
+    from cuadre.reconcile.tables import (
+        AGING_SNAPSHOTS,
+        ALLOWANCE_MOVEMENT,
+        PROVISION,
+        PROVISION_MATRIX,
+        SPECIFIC_PROVISIONS,
+        WRITE_OFFS,
+    )
+
+    _check_out(out_path)
+    _check_journal_format(journal_format, company_code)
+    given = {"roll-rates": snapshots, "matrix": matrix_path, "flat": flat}
+    if method not in given:
+        _usage(f'--method must be roll-rates, matrix or flat; yours is "{method}".')
+    needs = {"roll-rates": "--snapshots", "matrix": "--matrix", "flat": "--flat"}
+    if not given[method]:
+        _usage(f"--method {method} needs {needs[method]}.")
+    others = [needs[m] for m, v in given.items() if m != method and v]
+    if others:
+        _usage(f"{', '.join(others)} does not go with --method {method}.")
+    if method != "roll-rates" and (forward_factor != 1.0 or forward or window_months):
+        _usage(
+            "--forward-factor, --forward and --window-months adjust rates derived from roll "
+            "rates; with a given matrix or flat rates, put the adjusted rates in them."
+        )
+    try:
+        limits = parse_buckets(buckets)
+    except ValueError as exc:
+        _usage(str(exc))
+        return
+    factors = {b: float(_number(v, "--forward")) for b, v in _pairs(forward, "--forward").items()}
+    policy = ProvisionPolicy(
+        buckets=tuple(limits),
+        forward_factor=forward_factor,
+        forward_by_bucket=factors,
+        window_months=window_months,
+        allowance_account=allowance_account,
+        expense_account=expense_account,
+        receivable_account=receivable_account,
+    )
+    date = _parse_date(as_of)
+    opts = _options(decimal, date_order)
+    oi, findings = read_table(open_items, OPEN_ITEMS, opts)
+    snaps = _read_optional(snapshots, AGING_SNAPSHOTS, findings, opts)
+    given_matrix = _read_optional(matrix_path, PROVISION_MATRIX, findings, opts)
+    spec = _read_optional(specific, SPECIFIC_PROVISIONS, findings, opts)
+    used = _read_optional(write_offs, WRITE_OFFS, findings, opts)
+    cust = _read_optional(customers, CUSTOMERS, findings, opts)
+    start = _opening_allowance(opening, findings, opts) if opening is not None else {}
+    _stop_on_errors(findings)
+    if method == "flat":
+        percents = {b: _number(v, "--flat") for b, v in _pairs(flat, "--flat").items()}
+        try:
+            matrix = flat_matrix(percents, tuple(limits))
+        except ValueError as exc:
+            _usage(f"--flat: {exc}.")
+            return
+    elif method == "matrix":
+        assert given_matrix is not None
+        matrix = given_matrix
+    else:
+        assert snaps is not None
+        matrix, more = matrix_from_roll_rates(snaps, policy)
+        findings += more
+    result = compute_provision(
+        oi,
+        date,
+        matrix,
+        specific=spec,
+        opening_allowance=start,
+        write_offs=used,
+        customers=cust,
+        policy=policy,
+    )
+    _stop_on_errors(result.findings)
+    parts = [
+        Part("provision", result.provision, PROVISION),
+        Part("provision_by_customer", result.by_customer, PROVISION_BY_CUSTOMER, "ByCustomer"),
+        Part("provision_matrix", result.matrix, PROVISION_MATRIX),
+        Part("allowance_movement", result.movement, ALLOWANCE_MOVEMENT),
+        _journal_part(result.journal, journal_format, company_code),
+    ]
+    if snaps is not None:
+        rolls = roll_rate_table(snaps, tuple(limits), window_months)
+        parts.insert(3, Part("roll_rates", rolls, ROLL_RATES))
+    findings += result.findings
+    written = _write_parts(out_path, parts, controls=result.controls, findings=findings)
+    report(findings)
+    summary = Table(title=f"Allowance as of {date:%Y-%m-%d}")
+    for col in ("currency", "opening", "write-offs", "charge", "closing"):
+        summary.add_column(col, justify="left" if col == "currency" else "right")
+    for cur, g in result.movement.groupby("currency", sort=True):
+        amounts = dict(zip(g["line"].astype(int), g["amount"].astype(int), strict=True))
+        summary.add_row(
+            str(cur), *(format_amount(amounts.get(i, 0), str(cur)) for i in (1, 2, 3, 4))
+        )
+    out.print(summary)
+    out.print(_journal_summary(result.journal))
+    out.print(f"-> {_written(written)}")
+    if not _report_controls(result.controls):
+        raise typer.Exit(1)
 
 
 addin_app = typer.Typer(help="The Excel add-in: build, install, remove.", no_args_is_help=True)

@@ -80,10 +80,17 @@ KPIS = TableSchema(
 )
 
 
-def month_ends(first: dt.date, last: dt.date) -> list[pd.Timestamp]:
-    """Month ends from the month of ``first`` to the month of ``last``."""
+def month_ends(first: dt.date, last: dt.date, through: dt.date | None = None) -> list[pd.Timestamp]:
+    """Month ends from the month of ``first`` to the month of ``last``; with ``through``
+    (a day of the last month), the last period ends that day instead (a month to date)."""
     periods = pd.period_range(pd.Timestamp(first), pd.Timestamp(last), freq="M")
-    return [p.to_timestamp(how="end").normalize() for p in periods]
+    ends = [p.to_timestamp(how="end").normalize() for p in periods]
+    if through is not None and ends:
+        day = pd.Timestamp(through).normalize()
+        if not ends[-1].replace(day=1) <= day <= ends[-1]:
+            raise ValueError(f"through {through} is not in the last month {ends[-1]:%Y-%m}")
+        ends[-1] = day
+    return ends
 
 
 def monthly_balances(
@@ -92,8 +99,13 @@ def monthly_balances(
     last_month: dt.date,
     customers: pd.DataFrame | None = None,
     sales_types: Sequence[str] = SALES_TYPES,
+    *,
+    through: dt.date | None = None,
 ) -> pd.DataFrame:
-    """One row per month end and currency (:data:`BALANCES`), read from the ledger."""
+    """One row per month end and currency (:data:`BALANCES`), read from the ledger.
+
+    With ``through``, the last period ends that day: ``month`` is that day and ``days``
+    its day of the month (a close as of the 15th counts 15 days of sales)."""
     items = ledger.items
     due, _derived = effective_due_dates(items, customers)
     due_ns = due.to_numpy(dtype="datetime64[ns]")
@@ -101,8 +113,8 @@ def monthly_balances(
     posting = items["posting"].to_numpy(dtype=np.int64)
     is_sale = items["document_type"].isin(list(sales_types)).to_numpy()
     currency = items["currency"]
-    ends = month_ends(first_month, last_month)
-    previous = ends[0] - pd.offsets.MonthEnd(1)
+    ends = month_ends(first_month, last_month, through)
+    previous = ends[0].replace(day=1) - pd.Timedelta(days=1)
     opening = pd.Series(ledger.open_at(previous)).groupby(currency.to_numpy()).sum()
     rows = []
     for end in ends:
@@ -217,8 +229,10 @@ def kpi_trend(
     rates: pd.DataFrame | None = None,
     functional: str | None = None,
     lookback_months: int = 12,
+    through: dt.date | None = None,
 ) -> tuple[pd.DataFrame, list[Finding]]:
-    """KPIs by month from ``first_month`` to ``last_month``.
+    """KPIs by month from ``first_month`` to ``last_month`` (the last one to ``through``
+    when given: see :func:`monthly_balances`).
 
     Balances are read from ``lookback_months`` before the first month so that the
     countback has the sales it needs; only the months asked for are returned. With
@@ -226,14 +240,14 @@ def kpi_trend(
     at that month end's rate and summed into one row per month in ``functional``.
     """
     early = (pd.Timestamp(first_month) - pd.DateOffset(months=lookback_months)).date()
-    balances = monthly_balances(ledger, early, last_month, customers)
+    balances = monthly_balances(ledger, early, last_month, customers, through=through)
     findings: list[Finding] = []
     if rates is not None and functional:
         from cuadre.fx import convert_balances
 
         balances, fx_findings = convert_balances(balances, rates, functional)
         findings.extend(fx_findings)
-    first_end = month_ends(first_month, first_month)[0]
+    first_end = min(month_ends(first_month, first_month)[0], balances["month"].max())
     table, more = kpi_table(balances, first_end.date())
     findings.extend(more)
     table = table[table["month"] >= first_end].reset_index(drop=True)

@@ -23,6 +23,11 @@ adjusted for forward-looking information. Here:
   the gross receivable. The allowance movement: opening + charge - write-offs = closing
   (IFRS 7.35H), and the journals: the charge (debit bad-debt expense, credit allowance;
   a release the other way) and the write-offs (debit allowance, credit receivables).
+  ``by_customer`` shares each bucket's provision among its customers (rounded down, the
+  units left to the largest remainders, so they add up to the bucket exactly);
+- :func:`roll_rate_table`: the month-to-month rolls behind the roll rates, one row per
+  month pair and bucket, to show how each rate was derived; :func:`check_matrix`: a
+  given matrix against the buckets (unknown buckets, rates missing or outside 0..1).
 
 Rates are kept as exact decimals while computing (``Decimal``); the tables show them as
 ratios. Reference: IFRS 9 5.5.15, B5.5.35, IE illustrative example 12 (provision
@@ -34,7 +39,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import pairwise
 
 import pandas as pd
@@ -51,6 +56,7 @@ from cuadre.close import Control
 from cuadre.findings import Finding, Location, info, warning
 from cuadre.importers.base import empty_table, typed_table
 from cuadre.journals import Line, check_balanced, concat, entry, signed
+from cuadre.model.tables import Column, Kind, TableSchema
 from cuadre.reconcile.core import money, show, text
 from cuadre.reconcile.tables import (
     AGING_SNAPSHOTS,
@@ -60,6 +66,43 @@ from cuadre.reconcile.tables import (
 )
 
 WRITE_OFF = "write_off"
+
+ROLL_RATES = TableSchema(
+    name="roll_rates",
+    sheet="RollRates",
+    description="Month-to-month rolls between aging buckets behind the roll rates.",
+    sort_by=("currency", "from_date", "order"),
+    columns=(
+        Column("currency", Kind.CURRENCY, True),
+        Column("from_date", Kind.DATE, True, "month end the balance is taken at"),
+        Column("to_date", Kind.DATE, True, "the next month end"),
+        Column("order", Kind.INT, True, "bucket position, oldest last"),
+        Column("bucket", Kind.TEXT, True),
+        Column("next_bucket", Kind.TEXT, True, "the next bucket, or write_off"),
+        Column("balance", Kind.MONEY, True, "the bucket at from_date"),
+        Column("rolled", Kind.MONEY, True, "the next bucket at to_date (or written off)"),
+        Column("roll_rate", Kind.RATIO, False, "rolled / balance; empty when balance is 0"),
+    ),
+)
+
+PROVISION_BY_CUSTOMER = TableSchema(
+    name="provision_by_customer",
+    sheet="Provision",
+    description="The provision per customer and bucket: the matrix provision of each bucket "
+    "shared among its customers (largest remainder, so the parts add up to the bucket to "
+    "the cent), and the specific provisions.",
+    sort_by=("currency", "customer_id", "order"),
+    columns=(
+        Column("currency", Kind.CURRENCY, True),
+        Column("customer_id", Kind.TEXT, True),
+        Column("order", Kind.INT, True, "bucket position; 99 for a specific provision"),
+        Column("bucket", Kind.TEXT, True, "aging bucket, or 'specific'"),
+        Column("receivable", Kind.MONEY, True, "the customer's debit items in the bucket"),
+        Column("loss_rate", Kind.RATIO, False),
+        Column("provision", Kind.MONEY, True),
+        Column("basis", Kind.TEXT),
+    ),
+)
 
 
 class ProvisionPolicy(BaseModel):
@@ -83,6 +126,8 @@ class ProvisionResult:
     matrix: pd.DataFrame
     controls: list[Control] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    by_customer: pd.DataFrame = field(default_factory=lambda: empty_table(PROVISION_BY_CUSTOMER))
+    """The provision per customer and bucket (:data:`PROVISION_BY_CUSTOMER`)."""
 
 
 def _dec(value: object) -> Decimal:
@@ -117,17 +162,12 @@ def snapshots_from_agings(
     return typed_table(rows, AGING_SNAPSHOTS)
 
 
-def roll_rates(
-    snapshots: pd.DataFrame,
-    buckets: tuple[int, ...] = DEFAULT_BUCKETS,
-    window_months: int | None = None,
-) -> tuple[dict[str, list[Decimal | None]], dict[str, int], list[Finding]]:
-    """Roll rate per bucket (current first; the last rolls to write-off) per currency,
-    and the number of month-to-month rolls used. ``None`` when a bucket never had a balance."""
-    labels = bucket_labels(buckets)
+def _monthly(
+    snapshots: pd.DataFrame, labels: list[str]
+) -> tuple[list[tuple[str, pd.DataFrame]], list[Finding]]:
+    """Per currency: the snapshots as a table (month ends down, buckets and
+    ``write_off`` across), oldest first."""
     findings: list[Finding] = []
-    rates: dict[str, list[Decimal | None]] = {}
-    months: dict[str, int] = {}
     snap = snapshots.assign(_b=text(snapshots, "bucket"), _a=money(snapshots, "amount"))
     unknown = set(snap["_b"]) - {*labels, WRITE_OFF}
     if unknown:
@@ -139,31 +179,94 @@ def roll_rates(
                 "Use the same bucket limits as the snapshots were aged with.",
             )
         )
+    out = []
     for cur, g in snap.groupby(text(snap, "currency")):
         table = g.pivot_table(index="as_of", columns="_b", values="_a", aggfunc="sum", fill_value=0)
-        table = table.reindex(columns=[*labels, WRITE_OFF], fill_value=0).sort_index()
-        dates = list(table.index)
-        pairs = list(pairwise(dates))
-        if window_months is not None:
-            pairs = pairs[-window_months:]
-        findings += _gaps(pairs, str(cur))
+        out.append(
+            (str(cur), table.reindex(columns=[*labels, WRITE_OFF], fill_value=0).sort_index())
+        )
+    return out, findings
+
+
+def _window(table: pd.DataFrame, window_months: int | None) -> list[tuple[object, object]]:
+    pairs = list(pairwise(table.index))
+    return pairs[-window_months:] if window_months is not None else pairs
+
+
+def _rolls(
+    cur: str, table: pd.DataFrame, labels: list[str], pairs: list[tuple[object, object]]
+) -> list[dict[str, object]]:
+    """One row per month pair and bucket: its balance and what rolled on a month later."""
+    rows: list[dict[str, object]] = []
+    for t0, t1 in pairs:
+        for i, label in enumerate(labels):
+            nxt = labels[i + 1] if i + 1 < len(labels) else WRITE_OFF
+            balance, rolled = int(table.at[t0, label]), int(table.at[t1, nxt])
+            rows.append(
+                {
+                    "currency": cur,
+                    "from_date": t0,
+                    "to_date": t1,
+                    "order": i + 1,
+                    "bucket": label,
+                    "next_bucket": nxt,
+                    "balance": balance,
+                    "rolled": rolled,
+                    "roll_rate": rolled / balance if balance > 0 else None,
+                }
+            )
+    return rows
+
+
+def roll_rate_table(
+    snapshots: pd.DataFrame,
+    buckets: tuple[int, ...] = DEFAULT_BUCKETS,
+    window_months: int | None = None,
+) -> pd.DataFrame:
+    """The month-to-month rolls behind :func:`roll_rates`, one row per currency, month
+    pair of the window and bucket: ``balance`` (the bucket at ``from_date``), ``rolled``
+    (the next bucket at ``to_date``; for the last bucket, the write-offs of the month)
+    and their ratio ``roll_rate`` (empty when the bucket was empty): how each rate was
+    derived, to show beside the matrix."""
+    labels = bucket_labels(buckets)
+    tables, _ = _monthly(snapshots, labels)
+    rows: list[dict[str, object]] = []
+    for cur, table in tables:
+        rows += _rolls(cur, table, labels, _window(table, window_months))
+    return typed_table(rows, ROLL_RATES)
+
+
+def roll_rates(
+    snapshots: pd.DataFrame,
+    buckets: tuple[int, ...] = DEFAULT_BUCKETS,
+    window_months: int | None = None,
+) -> tuple[dict[str, list[Decimal | None]], dict[str, int], list[Finding]]:
+    """Roll rate per bucket (current first; the last rolls to write-off) per currency,
+    and the number of month-to-month rolls used. ``None`` when a bucket never had a
+    balance. Sums over the window: sum of what rolled / sum of the balances."""
+    labels = bucket_labels(buckets)
+    tables, findings = _monthly(snapshots, labels)
+    rates: dict[str, list[Decimal | None]] = {}
+    months: dict[str, int] = {}
+    for cur, table in tables:
+        pairs = _window(table, window_months)
+        findings += _gaps(pairs, cur)
         num = [0] * len(labels)
         den = [0] * len(labels)
-        for t0, t1 in pairs:
-            for i in range(len(labels)):
-                nxt = labels[i + 1] if i + 1 < len(labels) else WRITE_OFF
-                num[i] += int(table.at[t1, nxt])
-                den[i] += int(table.at[t0, labels[i]])
-        rates[str(cur)] = [
+        for r in _rolls(cur, table, labels, pairs):
+            i = int(r["order"]) - 1  # type: ignore[call-overload]
+            num[i] += int(r["rolled"])  # type: ignore[call-overload]
+            den[i] += int(r["balance"])  # type: ignore[call-overload]
+        rates[cur] = [
             Decimal(n) / Decimal(d) if d > 0 else None for n, d in zip(num, den, strict=True)
         ]
-        months[str(cur)] = len(pairs)
+        months[cur] = len(pairs)
         if not pairs:
             findings.append(
                 warning(
                     Location("aging_snapshots"),
                     "TOO_FEW_SNAPSHOTS",
-                    f"{cur}: roll rates need two month ends or more; {len(dates)} given",
+                    f"{cur}: roll rates need two month ends or more; {len(table)} given",
                     "Give the month-end agings of at least the last 12 months.",
                 )
             )
@@ -283,14 +386,92 @@ def _matrix(rows: list[dict[str, object]]) -> pd.DataFrame:
 
 
 def _rates_for(matrix: pd.DataFrame, currency: str) -> dict[str, Decimal]:
-    m = matrix[text(matrix, "currency").eq(currency)]
+    """Bucket -> loss rate for ``currency`` (the rows for every currency, ``""``, when it
+    has none of its own): the exact decimal when the matrix was built here, else the
+    ratio given; between 0 and 1 (:func:`check_matrix` reports rates outside)."""
+    cur = text(matrix, "currency")
+    m = matrix[cur.eq(currency)]
     if m.empty:
-        m = matrix[text(matrix, "currency").eq("")]
-    exact = m["_loss"] if "_loss" in m else m["loss_rate"].map(_dec)
-    return {
-        str(b): (e if isinstance(e, Decimal) else _dec(e))
-        for b, e in zip(m["bucket"], exact, strict=True)
-    }
+        m = matrix[cur.eq("")]
+    exact = text(m, "loss_rate_exact")
+    given = pd.to_numeric(m["loss_rate"], errors="coerce") if "loss_rate" in m else exact
+    out: dict[str, Decimal] = {}
+    for bucket, e, g in zip(text(m, "bucket"), exact, given, strict=True):
+        try:
+            rate = Decimal(e) if e not in ("", "None") else _dec(g)
+        except (InvalidOperation, ValueError, TypeError):
+            continue
+        if rate.is_finite():
+            out[bucket] = min(max(rate, Decimal(0)), Decimal(1))
+    return out
+
+
+def check_matrix(matrix: pd.DataFrame, buckets: tuple[int, ...]) -> list[Finding]:
+    """A given matrix (or flat rates) against the buckets: unknown buckets, rates that are
+    missing or outside 0..1 (a percentage typed as 5 instead of 0.05), repeated rows."""
+    labels = bucket_labels(buckets)
+    findings: list[Finding] = []
+    if "loss_rate" not in matrix:
+        return [
+            warning(
+                Location("provision_matrix"),
+                "NO_LOSS_RATE",
+                "the provision matrix has no loss_rate column: every rate taken as 0",
+                "Give a loss_rate (a ratio: 0.05 for 5%) per bucket.",
+            )
+        ]
+    rate = pd.to_numeric(matrix["loss_rate"], errors="coerce")
+    seen: set[tuple[str, str]] = set()
+    for cur, bucket, r, row in zip(
+        text(matrix, "currency"), text(matrix, "bucket"), rate, _rows(matrix), strict=True
+    ):
+        where = Location("provision_matrix", row)
+        name = f"bucket {bucket!r}" + (f" ({cur})" if cur else "")
+        if bucket not in labels:
+            findings.append(
+                warning(
+                    where,
+                    "UNKNOWN_BUCKET",
+                    f"{name} is not one of the aging buckets {labels}: ignored",
+                    "Use the bucket labels of the aging (Settings: buckets).",
+                )
+            )
+        elif (cur, bucket) in seen:
+            findings.append(
+                warning(
+                    where,
+                    "DUPLICATE_LOSS_RATE",
+                    f"{name} has more than one loss rate; the last one is used",
+                    "Keep one row per currency and bucket.",
+                )
+            )
+        elif pd.isna(r):
+            findings.append(
+                warning(
+                    where,
+                    "NO_LOSS_RATE",
+                    f"{name} has no loss rate (a number) ; taken as 0",
+                    "Give the rate as a ratio: 0.05 for 5%.",
+                )
+            )
+        elif not 0 <= r <= 1:
+            findings.append(
+                warning(
+                    where,
+                    "LOSS_RATE_OUT_OF_RANGE",
+                    f"{name}: loss rate {r:g} is not between 0 and 1; taken as "
+                    f"{'1' if r > 1 else '0'}",
+                    "Rates are ratios: write 0.05 for 5%.",
+                )
+            )
+        seen.add((cur, bucket))
+    return findings
+
+
+def _rows(frame: pd.DataFrame) -> list[int | None]:
+    if "source_row" not in frame:
+        return [None] * len(frame)
+    return [None if pd.isna(v) else int(v) for v in frame["source_row"]]
 
 
 # --------------------------------------------------------------------------- provision
@@ -342,10 +523,13 @@ def compute_provision(
     items = items[items["amount"] > 0]
     spec = _specific(specific)
     in_spec = items["customer_id"].isin(set(spec))
+    findings += _specific_without_receivable(spec, set(items["customer_id"]))
+    findings += check_matrix(matrix, policy.buckets)
     rows, more = _matrix_rows(items[~in_spec], matrix, labels)
     findings += more
     rows += _specific_rows(items[in_spec], spec, findings)
     provision = _provision_table(rows)
+    by_customer = _by_customer(items[~in_spec], matrix, provision)
     closing = {str(c): int(v) for c, v in provision.groupby("currency")["provision"].sum().items()}
     used = _write_off_totals(write_offs)
     movement = _movement(opening_allowance or {}, used, closing)
@@ -356,9 +540,10 @@ def compute_provision(
         provision,
         movement,
         journal,
-        matrix.drop(columns="_loss", errors="ignore"),
+        matrix,
         controls,
         findings,
+        by_customer,
     )
 
 
@@ -380,7 +565,7 @@ def _matrix_rows(
                     "Give a rate for every bucket (0 where nothing is expected).",
                 )
             )
-        basis = text(matrix, "basis")
+        basis = text(matrix, "basis")[text(matrix, "currency").isin([cur, ""])]
         for i, label in enumerate(labels):
             receivable = int(sums.get((cur, label), 0))
             rate = rates.get(label, Decimal(0))
@@ -397,6 +582,64 @@ def _matrix_rows(
                 }
             )
     return rows, findings
+
+
+def _by_customer(
+    items: pd.DataFrame, matrix: pd.DataFrame, provision: pd.DataFrame
+) -> pd.DataFrame:
+    """Each bucket's provision shared among its customers: receivable x rate, rounded
+    down, and the units left given to the largest remainders (ties: customer id), so the
+    customers of a bucket add up to its provision exactly; then the specific rows."""
+    rows: list[dict[str, object]] = []
+    sums = items.groupby(["currency", "bucket", "customer_id"], sort=True)["amount"].sum()
+    matrix_rows = provision[provision["bucket"].ne("specific")]
+    for r in matrix_rows.itertuples(index=False):
+        if int(r.receivable) == 0:
+            continue
+        rate = _rates_for(matrix, str(r.currency)).get(str(r.bucket), Decimal(0))
+        part = sums.loc[(r.currency, r.bucket)]
+        exact = [Decimal(int(v)) * rate for v in part]
+        floors = [int(e) for e in exact]  # amounts and rates are not negative
+        left = int(r.provision) - sum(floors)
+        order = sorted(range(len(exact)), key=lambda k: -(exact[k] - floors[k]))
+        for k in order[:left]:
+            floors[k] += 1
+        if left < 0 or left > len(exact) or sum(floors) != int(r.provision):
+            raise ValueError(f"{r.currency} {r.bucket}: customers do not add up to the bucket")
+        rows += [
+            {
+                "currency": r.currency,
+                "customer_id": cust,
+                "order": r.order,
+                "bucket": r.bucket,
+                "receivable": int(v),
+                "loss_rate": r.loss_rate,
+                "provision": p,
+                "basis": r.basis,
+            }
+            for cust, v, p in zip(part.index, part, floors, strict=True)
+        ]
+    rows += provision[provision["bucket"].eq("specific")].to_dict("records")
+    if not rows:
+        return empty_table(PROVISION_BY_CUSTOMER)
+    table = typed_table(rows, PROVISION_BY_CUSTOMER)[PROVISION_BY_CUSTOMER.names]
+    return table.sort_values(list(PROVISION_BY_CUSTOMER.sort_by), kind="stable").reset_index(
+        drop=True
+    )
+
+
+def _specific_without_receivable(spec: dict[str, pd.Series], debtors: set[str]) -> list[Finding]:
+    return [
+        info(
+            Location("specific_provisions"),
+            "SPECIFIC_NO_RECEIVABLE",
+            f"customer {cust} has a specific provision but no debit items open at the "
+            "as-of date: nothing provided for it",
+            "Remove the row once the customer's receivable is written off or collected.",
+        )
+        for cust in sorted(spec)
+        if cust not in debtors
+    ]
 
 
 def _specific(specific: pd.DataFrame | None) -> dict[str, pd.Series]:
@@ -540,12 +783,16 @@ def _controls(movement: pd.DataFrame, journal: pd.DataFrame) -> list[Control]:
 
 
 __all__ = [
+    "PROVISION_BY_CUSTOMER",
+    "ROLL_RATES",
     "WRITE_OFF",
     "ProvisionPolicy",
     "ProvisionResult",
+    "check_matrix",
     "compute_provision",
     "flat_matrix",
     "matrix_from_roll_rates",
+    "roll_rate_table",
     "roll_rates",
     "snapshots_from_agings",
 ]

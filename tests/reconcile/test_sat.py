@@ -255,11 +255,15 @@ def test_chain_breaks_and_skipped_installments() -> None:
         ]
     )
     r = reconcile_sat(docs, open_items([]), payment_complements=complements)
-    chain = r.extra["complement_checks"]
-    chain = chain[chain["check"].eq("REP_CHAIN_BROKEN")]
+    checks = r.extra["complement_checks"]
+    chain = checks[checks["check"].eq("REP_CHAIN_BROKEN")]
     text = " | ".join(chain["explanation"])
     assert "ImpSaldoAnt 90.00 MXN != the invoice total 100.00 MXN" in text
-    assert "NumParcialidad 3 after 1" in text
+    # a skipped installment is a rejected complement, not counted as paid
+    rejected = checks[checks["check"].eq("REP_REJECTED")]
+    assert rejected["complement_uuids"].tolist() == ["P2"]
+    assert rejected["reason"].tolist() == ["installment"]
+    assert "NumParcialidad 3 after 1 (expected 2)" in rejected["explanation"].iloc[0]
 
 
 def test_cancelled_complements_do_not_count() -> None:
@@ -318,6 +322,8 @@ docs_st = st.lists(
 
 
 def _both(spec: list[tuple], day: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    # every credit note credits invoice 0 with TipoRelacion 01, as a CFDI Egreso must
+    spec = [(100, "invoice", "MXN", "AAA010101AAA", True), *spec]
     docs = sat_docs(
         [
             {
@@ -329,6 +335,7 @@ def _both(spec: list[tuple], day: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "receiver_tax_id": rfc,
                 "total": t,
                 "issue_date": f"2026-10-{day:02d}",
+                "related_uuids": "01:UUID-0" if k == "credit_note" else "",
             }
             for i, (t, k, c, rfc, _keep) in enumerate(spec)
         ]

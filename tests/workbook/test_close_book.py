@@ -1,6 +1,7 @@
 """The demo close workbook: golden output sheets, controls, traceability, idempotence."""
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -12,6 +13,10 @@ from golden_util import assert_golden, sheet_snapshot
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "demo"
 NOW = dt.datetime(2026, 11, 1, 9, 0, 0)
 OUTPUTS = ("Matches", "Unapplied", "Aging", "Issues", "Evidence")
+STEPS = ("Worklist", "Dunning", "PromiseStatus", "Credit", "DisputeLog", "AccountStatements",
+         "Accruals", "Cutoff", "ProvisionMatrix", "Provision", "AccrualJournal", "KPIs")
+STEP_INPUTS = ("Promises", "Disputes", "CreditHolds", "OpenOrders", "Operations", "AgingHistory",
+               "LossRates", "SpecificProvisions", "WriteOffs", "OpeningAllowance")
 VOLATILE = {"Python", "pandas", "Cuadre version"}
 
 
@@ -52,8 +57,14 @@ def test_output_sheets_match_golden(demo, sheet):
 def test_sheets_and_tables(demo):
     path, _, _ = demo
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["README", "Settings", "Customers", "OpenItems", "Bank", "GL",
-                             *OUTPUTS]
+    names = wb.sheetnames
+    assert names[:6] == ["README", "Settings", "Customers", "OpenItems", "Bank", "GL"]
+    assert [n for n in names if n in OUTPUTS] == list(OUTPUTS)  # the close's own sheets...
+    for step in STEPS:  # ...with the later steps' results between Aging and Issues
+        assert names.index("Aging") < names.index(step) < names.index("Issues"), step
+    for sheet in STEP_INPUTS:  # and their inputs among the inputs, before Matches
+        assert names.index("GL") < names.index(sheet) < names.index("Matches"), sheet
+    assert wb["Promises"].sheet_properties.tabColor == wb["Bank"].sheet_properties.tabColor
     tables = {name for ws in wb.worksheets for name in ws.tables}
     assert {"customers", "open_items", "bank_lines", "trial_balance", "allocations",
             "unapplied", "aging", "issues", "evidence", "settings"} <= tables
@@ -71,7 +82,7 @@ def test_every_control_check_is_ok(demo):
     wb = openpyxl.load_workbook(path, data_only=True)
     checks = [
         ws[f"B{r}"].value
-        for ws in (wb["Matches"], wb["Aging"])
+        for ws in wb.worksheets
         for r in range(1, 60)
         if ws[f"B{r}"].value in ("OK", "DIFFERENCE")
     ]
@@ -106,10 +117,23 @@ def test_matches_trace_back_to_input_rows(demo):
 def test_rerun_is_idempotent_and_inputs_untouched(demo, tmp_path):
     path, _, _ = demo
     data = path.parent / "data"
-    before = {p.name: p.read_bytes() for p in data.iterdir()}
+    before = {p.name: p.read_bytes() for p in data.rglob("*") if p.is_file()}
     out = tmp_path / "again.xlsx"
+    shutil.copy(path, out)  # a second run replaces the first run's workbook
     run_demo(out, tmp_path / "data2", now=NOW)
-    run_demo(out, tmp_path / "data2", now=NOW)
-    assert {p.name: p.read_bytes() for p in data.iterdir()} == before
-    for sheet in ("Matches", "Aging"):
-        assert sheet_snapshot(out, sheet) == sheet_snapshot(path, sheet)
+    assert {p.name: p.read_bytes() for p in data.rglob("*") if p.is_file()} == before
+    for sheet in ("Matches", "Aging", *STEPS):
+        assert sheet_snapshot(out, sheet) == sheet_snapshot(path, sheet), sheet
+
+
+def test_demo_writes_letters_statements_and_charts(demo):
+    path, _, _ = demo
+    data = path.parent / "data"
+    letters = sorted((data / "letters").glob("*.txt"))
+    assert letters and all(p.read_text("utf-8").strip() for p in letters)
+    assert (data / "statements.pdf").read_bytes().startswith(b"%PDF")
+    for name in ("promises", "disputes", "operations", "ar_history"):
+        assert (data / f"{name}.csv").stat().st_size > 100, name
+    wb = openpyxl.load_workbook(path)
+    assert wb["Aging"]._images, "the aging chart is on the Aging sheet"
+    assert len(wb["KPIs"]._images) >= 2, "trend and aging charts on the KPIs sheet"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -18,6 +17,7 @@ from cuadre.workbook.template import DEFAULT_PATH
 from cuadre.xl.engine import ENGINE_NAME, copy_path, new_app, open_book
 from cuadre.xl.parts import inspect_package
 from cuadre.xl.run import run_script
+from xlsx_util import add_pivot_parts
 
 
 @pytest.fixture
@@ -118,35 +118,6 @@ def test_the_template_is_safe_to_save_in_place(tmp_path: Path) -> None:
     book.app.quit()
 
 
-def _add_pivot_parts(path: Path) -> None:
-    """A pivot cache and pivot table, as Excel stores them (minimal parts)."""
-    parts = {
-        "xl/pivotCache/pivotCacheDefinition1.xml": '<pivotCacheDefinition xmlns="http://schemas.'
-        'openxmlformats.org/spreadsheetml/2006/main" refreshOnLoad="1" recordCount="0"><cacheSource '
-        'type="worksheet"><worksheetSource ref="A1:B3" sheet="Data"/></cacheSource><cacheFields '
-        'count="0"/></pivotCacheDefinition>',
-        "xl/pivotTables/pivotTable1.xml": '<pivotTableDefinition xmlns="http://schemas.openxmlformats.'
-        'org/spreadsheetml/2006/main" name="PivotTable1" cacheId="1" dataCaption="Values"><location '
-        'ref="D1:E3" firstHeaderRow="1" firstDataRow="1" firstDataCol="1"/></pivotTableDefinition>',
-    }
-    tmp = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "[Content_Types].xml":
-                data = data.replace(
-                    b"</Types>",
-                    b'<Override PartName="/xl/pivotCache/pivotCacheDefinition1.xml" ContentType="'
-                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheDefinition"
-                    b'+xml"/><Override PartName="/xl/pivotTables/pivotTable1.xml" ContentType="'
-                    b'application/vnd.openxmlformats-officedocument.spreadsheetml.pivotTable+xml"/></Types>',
-                )
-            zout.writestr(item, data)
-        for name, xml in parts.items():
-            zout.writestr(name, xml)
-    tmp.replace(path)
-
-
 def test_a_workbook_with_a_chart_and_a_pivot_table_is_never_overwritten(close_book: Path) -> None:
     wb = openpyxl.load_workbook(close_book)
     ws = wb.create_sheet("Chart data")
@@ -156,7 +127,7 @@ def test_a_workbook_with_a_chart_and_a_pivot_table_is_never_overwritten(close_bo
     chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=3), titles_from_data=True)
     ws.add_chart(chart, "D2")
     wb.save(close_book)
-    _add_pivot_parts(close_book)
+    add_pivot_parts(close_book)
     report = inspect_package(close_book)
     assert not report.safe and "a chart" in report.why() and "a pivot table" in report.why()
     before = close_book.read_bytes()

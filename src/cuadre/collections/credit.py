@@ -11,7 +11,9 @@ Rules (:class:`CreditPolicy`)
       credits included) + open orders (``OPEN_ORDERS``, when given).
     - Utilisation = exposure / credit limit (empty without a limit).
     - Hold when exposure > limit, or when an undisputed item is more than
-      ``hold_days_overdue`` days past due for at least ``min_overdue_amount``.
+      ``hold_days_overdue`` days past due for at least ``min_overdue_amount`` (days
+      past due as the aging counts them: no due date, document date + the customer's
+      terms).
     - ``new_hold``: meets a hold rule and was not on the hold list (``CREDIT_HOLDS``);
       ``on_hold``: still meets one; ``release``: was on hold and no longer meets any
       (with the payments received since the hold, when ``receipts`` are given: the
@@ -34,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cuadre.aging import effective_due_dates
 from cuadre.findings import Finding, Location, warning
 from cuadre.model.tables import Column, Kind, TableSchema
 from cuadre.money import format_amount
@@ -133,7 +136,7 @@ def credit_status(
     ar = oi.groupby("customer_id")["amount_open"].sum()
 
     undisputed = _minus_disputed(oi, disputed)
-    days = (day - undisputed["due_date"].fillna(undisputed["document_date"])).dt.days
+    days = (day - effective_due_dates(undisputed, customers)[0]).dt.days
     late = undisputed[(days > 0) & (undisputed["amount_open"].fillna(0) > 0)]
     late_days = days[late.index]
     overdue = late.groupby("customer_id")["amount_open"].sum()

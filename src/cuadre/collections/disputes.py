@@ -7,7 +7,8 @@ What
     undisputed part (what dunning and the worklist chase) and the disputed part (which
     the aging shows apart); ``aging_with_disputes`` ages both and adds an informational
     ``disputed`` column to the aging; ``dispute_log`` is the log with the document's
-    open amount and ages, for the owners.
+    open amount and ages, for the owners (a document with several open disputes: the
+    last one counts, and only its row carries the disputed amount).
 
 Rules
     A dispute counts while its status is ``open`` (or empty) and it was opened on or
@@ -253,7 +254,11 @@ def dispute_log(
     out["due_date"] = out["document_id"].map(docs["due_date"]).astype("datetime64[ns]")
     out["days_past_due"] = pd.array((day - out["due_date"]).dt.days.to_numpy(), dtype="Int64")
     out["amount_open"] = out["document_id"].map(open_amt).astype("Int64")
-    out["amount_disputed"] = out["document_id"].map(amount).fillna(0).astype("Int64")
+    # several open disputes on one document: the last one is applied (split_disputed),
+    # so only its row carries the amount and the log's total is what is disputed
+    counts = ~live["document_id"].duplicated(keep="last").to_numpy()
+    disputed_amt = out["document_id"].map(amount).fillna(0).where(counts, 0)
+    out["amount_disputed"] = disputed_amt.astype("Int64")
     note = live["note"] if "note" in live else pd.Series("", index=live.index)
     out["note"] = note.fillna("").to_numpy()
     out = out.sort_values(["owner", "opened_on", "document_id"], kind="stable", na_position="last")

@@ -13,7 +13,8 @@ What
 Rules
     - Lines: every undisputed item past due (``min_days`` of the first level or more)
       with a positive open amount, plus the customer's open credits (credit notes,
-      unapplied cash, advances), which reduce what is claimed. Disputed amounts
+      unapplied cash, advances), which reduce what is claimed. Days past due as the
+      aging counts them (no due date: document date + the customer's terms). Disputed amounts
       (:mod:`~cuadre.collections.disputes`) are left out and mentioned.
     - Level: that of the oldest overdue line (the highest level whose ``min_days`` it
       reaches). With the previous run's levels (``previous``), a customer climbs one
@@ -52,6 +53,7 @@ import pandas as pd
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from cuadre.aging import effective_due_dates
 from cuadre.collections.disputes import split_disputed
 from cuadre.findings import Finding
 from cuadre.fx import div_round
@@ -233,7 +235,7 @@ def dunning_run(
     if disputes is not None and len(disputes):
         oi, disputed, more = split_disputed(oi, disputes, as_of)
         findings.extend(more)
-    due = oi["due_date"].fillna(oi["document_date"])
+    due, _derived = effective_due_dates(oi, customers)
     days = (day - due).dt.days.astype("int64")
     amount = oi["amount_open"].fillna(0).astype("int64")
     first = policy.levels[0].min_days
@@ -469,7 +471,10 @@ def render_letters(
         if customers is not None and len(customers)
         else None
     )
-    lines = {k: g for k, g in run.items.groupby(["customer_id", "currency"], sort=False)}
+    # records once for all the letters (a per-letter to_dict is most of the time)
+    lines: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for record in run.items.to_dict("records"):
+        lines.setdefault((record["customer_id"], record["currency"]), []).append(record)
     by_level = {lv.level: lv for lv in policy.levels}
     letters = []
     for n in run.notices[run.notices["action"].eq("send")].itertuples(index=False):
@@ -493,7 +498,7 @@ def render_letters(
             "level": {"level": level.level, "name": level.name, "min_days": level.min_days},
             "as_of": pd.Timestamp(run.as_of),
             "currency": n.currency,
-            "items": items.to_dict("records"),
+            "items": items,
             "overdue": int(n.overdue),
             "fee": int(n.fee),
             "interest": int(n.interest),

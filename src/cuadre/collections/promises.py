@@ -187,7 +187,8 @@ def promise_summary(status: pd.DataFrame, as_of: dt.date, window_days: int = 90)
 
 
 def receipts_from_allocations(allocations: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
-    """Money applied to a known customer (auto or on account), dated by value date."""
+    """Money applied to a known customer (auto or on account), dated by value date; one
+    row per payment and customer, with the ``payment_id`` it came from as a last column."""
     a = allocations[
         allocations["status"].isin(["auto", "on_account"]) & allocations["customer_id"].ne("")
     ]
@@ -207,7 +208,7 @@ def receipts_from_allocations(allocations: pd.DataFrame, payments: pd.DataFrame)
     out = frame.groupby(["payment_id", "customer_id", "currency"], as_index=False)["amount"].sum()
     out["date"] = out["payment_id"].map(dates).astype("datetime64[ns]")
     out = out[out["amount"] > 0]
-    return out[list(RECEIPT_COLUMNS)].reset_index(drop=True)
+    return out[[*RECEIPT_COLUMNS, "payment_id"]].reset_index(drop=True)
 
 
 def receipts_from_ledger(ledger: Ledger, start: dt.date, end: dt.date) -> pd.DataFrame:

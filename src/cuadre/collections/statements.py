@@ -155,12 +155,12 @@ class Statement:
 
     @property
     def charges(self) -> int:
-        a = self.lines["amount"].astype("int64")
+        a = self.lines["amount"].to_numpy(dtype=np.int64, na_value=0)
         return int(a[a > 0].sum())
 
     @property
     def credits(self) -> int:
-        a = self.lines["amount"].astype("int64")
+        a = self.lines["amount"].to_numpy(dtype=np.int64, na_value=0)
         return int(a[a < 0].sum())
 
 

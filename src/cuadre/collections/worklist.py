@@ -18,7 +18,8 @@ Priority score (0 to 100, the sum of four parts; every part is on the row)
       above 90 % +5 (:mod:`~cuadre.collections.credit`).
 
     The score is clipped to 0-100 and rounded to one decimal; ties go to the larger
-    overdue amount, then the customer id.
+    overdue amount, then the customer id. An item without a due date is dated as the
+    aging dates it: document date + the customer's payment terms.
 
 Next action (the first rule that applies)
     1. an open promise: ``wait: promise of <amount> by <date>``;
@@ -42,6 +43,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from cuadre.aging import effective_due_dates
 from cuadre.collections.disputes import split_disputed
 from cuadre.collections.dunning import DunningPolicy, load_policy
 from cuadre.collections.promises import promise_summary
@@ -108,7 +110,7 @@ def collection_worklist(
             lambda s: ", ".join(sorted({x for x in s if x})) or "the owner"
         )
     keys = ["customer_id", "currency"]
-    due = oi["due_date"].fillna(oi["document_date"])
+    due, _derived = effective_due_dates(oi, customers)
     days = (day - due).dt.days
     amount = oi["amount_open"].fillna(0).astype("int64")
     late = (days > 0) & (amount > 0)

@@ -94,6 +94,17 @@ def categories(open_items: pd.DataFrame, policy: AdvancesPolicy) -> pd.Series:
     )
 
 
+_ROW_COLUMNS = (
+    "customer_id",
+    "currency",
+    "document_id",
+    "document_date",
+    "_due",
+    "_row",
+    "_amount",
+)
+
+
 @dataclass
 class _Ledger:
     """Working state of one (customer, currency, category) group."""
@@ -104,6 +115,15 @@ class _Ledger:
     open: dict[int, int] = field(default_factory=dict)  # debit index -> amount uncovered
     rows: list[dict[str, object]] = field(default_factory=list)
     counted: set[tuple[str, int]] = field(default_factory=set)
+    crec: dict[int, dict[str, object]] = field(default_factory=dict)  # credit rows by index
+    drec: dict[int, dict[str, object]] = field(default_factory=dict)  # debit rows by index
+
+    def __post_init__(self) -> None:
+        # row lookups as dicts: a DataFrame row per lookup costs more than the work
+        if not self.crec:
+            self.crec = self.credits[list(_ROW_COLUMNS)].to_dict("index")
+        if not self.drec:
+            self.drec = self.debits[list(_ROW_COLUMNS)].to_dict("index")
 
     def count(self, side: str, idx: int) -> int:
         if (side, idx) in self.counted:
@@ -115,7 +135,7 @@ class _Ledger:
 def _apply(
     ledger: _Ledger, ci: int, di: int, amount: int, rule: str, conf: float, why: str
 ) -> None:
-    c, d = ledger.credits.loc[ci], ledger.debits.loc[di]
+    c, d = ledger.crec[ci], ledger.drec[di]
     ledger.rows.append(
         {
             "section": "matched",
@@ -149,7 +169,7 @@ def _suggest(ledger: _Ledger, policy: AdvancesPolicy) -> None:
             break
         equal = [di for di in free if ledger.open[di] == want]
         if equal:
-            others = ", ".join(ledger.debits.loc[equal[1:], "document_id"])
+            others = ", ".join(str(ledger.drec[d]["document_id"]) for d in equal[1:])
             why = (
                 "the only open document of that amount"
                 if len(equal) == 1
@@ -191,15 +211,16 @@ def _leftovers(ledger: _Ledger, as_of: pd.Timestamp, category: str) -> None:
     for ci, amount in ledger.left.items():
         if amount == 0:
             continue
-        c = ledger.credits.loc[ci]
-        applied = -int(c["_amount"]) - amount
-        days = (as_of - c["document_date"]).days if pd.notna(c["document_date"]) else None
+        c = ledger.crec[ci]
+        applied = -int(c["_amount"]) - amount  # type: ignore[call-overload]
+        when = c["document_date"]
+        days = (as_of - when).days if pd.notna(when) else None
         age = f"{days} days old" if days is not None else "undated"
         cause = (
             "reimbursement_credit" if reimb else ("credit_left" if applied else "unapplied_credit")
         )
         why = (
-            f"{age}; after the suggestions {show(amount, c['currency'])} is left: refund it or "
+            f"{age}; after the suggestions {show(amount, str(c['currency']))} is left: refund it or "
             "keep it for the next invoice"
             if applied or reimb
             else f"{age}; the customer has no open document to apply it to: refund it, or keep it "
@@ -224,7 +245,7 @@ def _leftovers(ledger: _Ledger, as_of: pd.Timestamp, category: str) -> None:
     for di, amount in ledger.open.items():
         if amount == 0:
             continue
-        d = ledger.debits.loc[di]
+        d = ledger.drec[di]
         why = "no credit of the customer left to cover it: collect it"
         ledger.rows.append(
             {
@@ -316,10 +337,11 @@ def reconcile_advances(
     scope = oi[keys.isin(with_credit) & oi["_amount"].ne(0)]
     rows: list[dict[str, object]] = []
     credits_left: dict[int, int] = {}
+    rows_of = scope[list(_ROW_COLUMNS)].to_dict("index")
     for (_cust, _cur, cat), g in scope.groupby(["customer_id", "currency", "_category"], sort=True):
         credits = g[g["_amount"] < 0].sort_values(["document_date", "_id"], kind="stable")
         debits = g[g["_amount"] > 0]
-        ledger = _Ledger(credits, debits)
+        ledger = _Ledger(credits, debits, crec=rows_of, drec=rows_of)
         ledger.left = {int(i): -int(a) for i, a in credits["_amount"].items()}
         ledger.open = {int(i): int(a) for i, a in debits["_amount"].items()}
         _suggest(ledger, policy)

@@ -18,11 +18,21 @@ Each pair is checked, and the first problem found is its ``cause`` (all are name
 the explanation): ``cancelled_open`` (cancelled / rejected by the authority but open in
 the ERP), ``cancelled_booked`` (cancelled but booked and settled), ``kind`` (an invoice
 on one side, a credit note on the other), ``amount`` (signed total != ERP original
-amount), ``tax_id`` (customer RFC / NIT differs), ``uuid_missing``. Unpaired: a fiscal
+amount), ``tax_id`` (customer RFC / NIT differs), ``relation`` (a credit note's
+relation to its invoice does not fit, below), ``uuid_missing``. Unpaired: a fiscal
 document not in the ERP (``missing_in_erp``); an ERP document whose folio the authority
 does not have (``missing_in_registry``) or that has no folio at all (``not_stamped``); a
 pair whose currencies differ is split in two rows (``currency``). Signs: fiscal amounts
 are unsigned, so credit notes are made negative to compare with the ERP.
+
+Credit notes and their invoice (``related_uuids``, ``TYPE:UUID``): a CFDI Egreso must
+name the invoice it credits with TipoRelacion ``01`` (nota de crédito de los documentos
+relacionados), ``03`` (devolución de mercancía) or ``07`` (aplicación de anticipo), or
+``04`` when it substitutes a cancelled credit note; a DIAN CreditNote names its invoice
+(BillingReference) with a DiscrepancyResponse code 1 to 6. A credit note relating to
+nothing, with a relation type that does not fit, to a UUID neither side knows, or to a
+document that is not an invoice gets a ``CREDIT_NOTE_RELATION`` warning (and the
+``relation`` cause when it is paired and agrees otherwise).
 
 Scope: with a ``period``, unpaired documents dated outside it are left out (an ERP open
 item from last year is not expected in this month's SAT download) and counted in a
@@ -34,8 +44,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -63,6 +73,7 @@ CAUSES = {
     "kind": "document type differs (invoice vs credit note)",
     "amount": "amounts differ",
     "tax_id": "customer tax id differs",
+    "relation": "credit note not related to its invoice as required",
     "uuid_missing": "the ERP lacks the fiscal folio (UUID / CUFE)",
     "currency": "currencies differ",
     "missing_in_erp": "issued to the tax authority, not in the ERP",
@@ -89,6 +100,32 @@ class Country:
     authority: str  # "SAT", "DIAN"
     uuid: Callable[[str], str]
     same_tax_id: Callable[[str, str], bool]
+    credit_note_relations: Mapping[str, str] = field(default_factory=dict)
+    """Relation types a credit note may use to name its invoice: code -> meaning."""
+    relation_field: str = "relation type"
+    substitution: str = ""
+    """The relation type of a substitute (it relates to a document of its own kind)."""
+    erp_kinds: Mapping[str, str] = field(default_factory=dict)
+    """ERP document types as the registry records them (a Mexican nota de cargo is a
+    CFDI Ingreso: an invoice for the SAT)."""
+
+
+SAT_CREDIT_NOTE_RELATIONS = {
+    "01": "nota de crédito de los documentos relacionados",
+    "03": "devolución de mercancía sobre facturas o traslados previos",
+    "07": "CFDI por aplicación de anticipo",
+}
+"""c_TipoRelacion values that fit a CFDI Egreso (SAT catalogue, Anexo 20 CFDI 4.0)."""
+
+DIAN_CREDIT_NOTE_RELATIONS = {
+    "1": "devolución parcial de los bienes y/o no aceptación parcial del servicio",
+    "2": "anulación de factura electrónica",
+    "3": "rebaja o descuento parcial o total",
+    "4": "ajuste de precio",
+    "5": "descuento comercial por pronto pago",
+    "6": "descuento comercial por volumen de ventas",
+}
+"""DiscrepancyResponse/ResponseCode of a DIAN CreditNote (Anexo técnico 1.9, 13.2.4)."""
 
 
 def _upper(s: str) -> str:
@@ -113,8 +150,16 @@ def same_nit(a: str, b: str) -> bool:
     return x == y or x[:-1] == y or x == y[:-1]
 
 
-MEXICO = Country("SAT", _upper, same_rfc)
-COLOMBIA = Country("DIAN", _lower, same_nit)
+MEXICO = Country(
+    "SAT",
+    _upper,
+    same_rfc,
+    SAT_CREDIT_NOTE_RELATIONS,
+    "TipoRelacion",
+    "04",
+    {"debit_note": "invoice"},
+)
+COLOMBIA = Country("DIAN", _lower, same_nit, DIAN_CREDIT_NOTE_RELATIONS, "ResponseCode")
 
 
 # --------------------------------------------------------------------------- sides
@@ -163,6 +208,7 @@ def fiscal_side(
             if "cancellation_date" in d
             else pd.NaT,
             "payment_method": text(d, "payment_method").str.upper(),
+            "related": text(d, "related_uuids"),
             "row": text(d, "source_file")
             + text(d, "source_line").map(lambda s: f":{s}" if s else ""),
         }
@@ -224,12 +270,77 @@ def erp_side(erp: pd.DataFrame, country: Country) -> tuple[pd.DataFrame, list[Fi
     side["original"] = original.where(side["o_n"].gt(0)).astype("Int64")
     side["amount"] = side["original"].fillna(side["open"]).astype("int64")
     side["id"] = side["document_id"].astype(object)
+    if country.erp_kinds:
+        side["kind"] = side["kind"].map(lambda k: country.erp_kinds.get(k, k)).astype(object)
     side["uuid"] = side["uuid"].fillna("").astype(str).map(country.uuid).astype(object)
     side["number"] = side["document_id"].map(compact)
     side["party"] = side["name"].where(side["name"].ne(""), side["customer"])
     side["date"] = pd.to_datetime(side["date"]).astype("datetime64[ns]")
     side = side.drop(columns=["rows", "o_min", "o_max", "o_sum", "o_n"])
     return canonical(side, ["currency", "date", "id", "_company"]), findings
+
+
+# --------------------------------------------------------------------------- relations
+
+
+def parse_related(value: str, country: Country) -> list[tuple[str, str]]:
+    """``01:UUID;04:UUID`` -> ``[("01", UUID), ("04", UUID)]`` (type ``""`` when absent)."""
+    out = []
+    for part in value.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        kind, _, uuid = part.rpartition(":")
+        out.append((kind.strip(), country.uuid(uuid)))
+    return out
+
+
+def _a(kind: str) -> str:
+    """``an invoice``, ``a credit note``."""
+    words = kind.replace("_", " ")
+    return ("an " if words[:1] in "aeiou" else "a ") + words
+
+
+def relation_problems(
+    docs: pd.DataFrame, left: pd.DataFrame, erp_uuids: set[str], country: Country
+) -> pd.Series:
+    """Per credit note of ``left``: what is wrong with its relation to its invoice, in
+    words (``""`` when it fits); see the module doc. ``docs``: every fiscal document
+    (to know what a related UUID is), ``erp_uuids``: the folios the ERP has."""
+    out = pd.Series("", index=left.index, dtype=object)
+    notes = left[left["kind"].eq("credit_note")]
+    if notes.empty or not country.credit_note_relations:
+        return out
+    kinds = dict(zip(text(docs, "uuid").map(country.uuid), text(docs, "kind"), strict=True))
+    allowed = country.credit_note_relations
+    fld = country.relation_field
+    codes = ", ".join(f"{k} ({v})" for k, v in allowed.items())
+    for idx, related in zip(notes.index, notes["related"], strict=True):
+        pairs = parse_related(str(related), country)
+        if not pairs:
+            out[idx] = f"relates to no document: name the invoice it credits, with {fld} {codes}"
+            continue
+        problems = []
+        for kind, uuid in pairs:
+            target = kinds.get(uuid, "invoice" if uuid in erp_uuids else "")
+            if kind == country.substitution and kind:
+                if target not in ("credit_note", ""):
+                    problems.append(
+                        f"{fld} {kind} (substitution) relates to {uuid}, {_a(target)}: a "
+                        "substitute relates to the cancelled credit note it replaces"
+                    )
+            elif kind not in allowed:
+                shown = f"{fld} {kind}" if kind else f"no {fld}"
+                problems.append(f"{shown} for {uuid} does not fit a credit note: use {codes}")
+            elif target not in ("invoice", ""):
+                problems.append(f"relates to {uuid}, {_a(target)}, not an invoice")
+            if not target:
+                problems.append(
+                    f"relates to {uuid}, which neither the {country.authority} download nor "
+                    "the ERP has (a typing error, or an invoice of a period not downloaded)"
+                )
+        out[idx] = "; ".join(problems)
+    return out
 
 
 # --------------------------------------------------------------------------- pairing
@@ -324,6 +435,8 @@ def _problems(a: pd.Series, b: pd.Series, country: Country) -> list[tuple[str, s
         )
     if a["tax_id"] and b["tax_id"] and not country.same_tax_id(a["tax_id"], b["tax_id"]):
         out.append(("tax_id", f"issued to {a['tax_id']}, the ERP customer has {b['tax_id']}"))
+    if a.get("relation", ""):
+        out.append(("relation", f"credit note {a['relation']}"))
     if not b["uuid"]:
         out.append(("uuid_missing", f"the ERP document has no folio: record {a['id']}"))
     return out
@@ -358,9 +471,18 @@ def _pair_items(
             a["kind"].ne(b["kind"]).to_numpy(),
             a["amount"].ne(b["amount"]).to_numpy(),
             tax,
+            a["relation"].ne("").to_numpy(),
             b["uuid"].eq("").to_numpy(),
         ],
-        ["cancelled_open", "cancelled_booked", "kind", "amount", "tax_id", "uuid_missing"],
+        [
+            "cancelled_open",
+            "cancelled_booked",
+            "kind",
+            "amount",
+            "tax_id",
+            "relation",
+            "uuid_missing",
+        ],
         "",
     ).astype(object)
     words = np.full(len(a), "", dtype=object)
@@ -450,12 +572,14 @@ def _unpaired(left: pd.DataFrame, right: pd.DataFrame, country: Country) -> pd.D
     lwords = [
         f"{auth} {k.replace('_', ' ')} {lab} to {t} for {show(int(v), c)}, not in the ERP: "
         "book it, or cancel it with the authority if it was issued by mistake"
-        for k, lab, t, v, c in zip(
+        + (f"; the credit note {rel}" if rel else "")
+        for k, lab, t, v, c, rel in zip(
             left["kind"],
             left["label"],
             left["tax_id"],
             left["amount"],
             left["currency"],
+            left["relation"],
             strict=True,
         )
     ]
@@ -520,6 +644,9 @@ def reconcile_fiscal(
     left, findings = fiscal_side(fiscal_docs, country, policy)
     right, more = erp_side(erp_documents, country)
     findings += more
+    left["relation"] = relation_problems(
+        fiscal_docs, left, set(right["uuid"]) - {""}, country
+    ).astype(object)
     pairs, more = _pair(left, right, country)
     findings += more
     free_l = left.drop(index=pairs["l"])
@@ -559,6 +686,7 @@ def reconcile_fiscal(
     scope_l = pd.concat([left.loc[pairs["l"]], free_l])
     scope_r = pd.concat([right.loc[pairs["r"]], free_r])
     findings += _pair_findings(items, country, kind)
+    findings += _relation_findings(scope_l, country)
     result = finish(
         kind,
         country.authority,
@@ -608,6 +736,20 @@ def _pair_findings(items: pd.DataFrame, country: Country, kind: str) -> list[Fin
     return out
 
 
+def _relation_findings(scope: pd.DataFrame, country: Country) -> list[Finding]:
+    """``CREDIT_NOTE_RELATION`` for each credit note in scope whose relation does not fit."""
+    bad = scope[scope["relation"].ne("")]
+    return [
+        warning(
+            _location(row, "fiscal_docs"),
+            "CREDIT_NOTE_RELATION",
+            f"{country.authority} credit note {label}: {words}",
+            "Cancel the credit note and issue it again related to the invoice it credits.",
+        )
+        for label, words, row in zip(bad["label"], bad["relation"], bad["row"], strict=True)
+    ]
+
+
 def _location(rows: str, default: str) -> Location:
     first = rows.split(";")[0]
     path, _, row = first.rpartition(":")
@@ -619,11 +761,15 @@ def _location(rows: str, default: str) -> Location:
 __all__ = [
     "CAUSES",
     "COLOMBIA",
+    "DIAN_CREDIT_NOTE_RELATIONS",
     "MEXICO",
+    "SAT_CREDIT_NOTE_RELATIONS",
     "Country",
     "FiscalPolicy",
     "Paired",
+    "parse_related",
     "reconcile_fiscal",
+    "relation_problems",
     "same_nit",
     "same_rfc",
 ]

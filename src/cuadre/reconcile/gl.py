@@ -28,6 +28,28 @@ earlier periods): reported as ``GL_DIFFERENCE`` when it is not zero. With an
 ``opening_balance`` per currency, a roll-forward (opening + invoices - receipts - credit
 notes +/- adjustments = closing, against the open items) is given in ``extra``.
 
+Tie-out (``tie_out(subledger, trial_balance, *, as_of, gl_lines, pending, known,
+company, policy) -> Reconciliation``): the aging total (the subledger after this
+close's cash application) against the control accounts, with the lines that explain
+the difference when the period's subledger transactions are not at hand, only the GL
+lines posted to the control accounts:
+
+- ``cash_not_posted`` (timing): subledger movements of this close not posted yet (the
+  cash application: each payment's applied and unapplied amounts, see
+  :func:`close_movements`), unless a GL line names the payment;
+- ``timing``: a subledger document the GL posted after the cut-off;
+- ``gl_only_fx`` / ``gl_only_manual``: an FX revaluation, a manual journal to the
+  control account (manual source, or no document), up to the cut-off;
+- ``gl_only``: a line naming a document the subledger does not know (not open, not in
+  this close, not in ``known``): posted to the GL only;
+- ``unexplained``: the remainder, on the balance row, reported as ``GL_DIFFERENCE``.
+
+GL lines naming (as document or reference) a document the subledger knows, or a
+pending movement, are its ordinary postings and explain nothing. The items are the explaining lines plus one balance row per currency (the
+part of each balance the lines do not explain; ``matched`` when the two parts agree),
+so the control block holds: subledger = balance row + subledger-only lines, GL =
+balance row + GL-only lines.
+
 Reference: the AR control-account reconciliation (SAP F.08 / FAGLF03 subledger
 comparison; DOMAIN.md "roll-forward of receivables").
 """
@@ -36,13 +58,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from cuadre.close import Control
+from cuadre.close import Control, unapplied_cash
 from cuadre.findings import Finding, Location, warning
 from cuadre.reconcile import Reconciliation
 from cuadre.reconcile.core import (
@@ -70,6 +92,7 @@ CAUSES = {
     "gl_only_fx": "FX revaluation posted to the control account",
     "gl_only": "GL postings with no subledger document",
     "timing": "timing: posted in another period on the other side",
+    "cash_not_posted": "timing: cash application of this close, not yet posted to the GL",
     "unexplained": "unexplained (opening difference or earlier periods)",
 }
 
@@ -126,6 +149,7 @@ def _side(frame: pd.DataFrame, id_col: str, date_col: str, doc_col: str) -> pd.D
             "amount": money(frame, "amount"),
             "doc": text(frame, doc_col).map(compact),
             "doc_text": text(frame, doc_col),
+            "ref": text(frame, "reference").map(compact),
             "party": text(frame, "customer_id"),
             "words": (
                 text(frame, "source")
@@ -565,6 +589,308 @@ def reconcile_gl(
     return result
 
 
+# --------------------------------------------------------------------------- tie-out
+
+
+def close_movements(payments: pd.DataFrame, allocations: pd.DataFrame) -> pd.DataFrame:
+    """The subledger movements of a close's cash application (``ar_transactions``
+    shape), one per payment that moved the subledger: minus what was applied
+    automatically to documents and minus what is left unapplied (aged as a credit).
+    The short-payment differences go to expense accounts, not to the receivables."""
+    if payments.empty:
+        return _movements_frame([], [], [], [], [], [])
+    auto = allocations[
+        text(allocations, "status").eq("auto") & text(allocations, "document_id").ne("")
+    ]
+    applied = money(auto, "amount_applied").groupby(text(auto, "payment_id")).sum()
+    left = unapplied_cash(payments, allocations).set_index("payment_id")["amount_unapplied"]
+    pay = payments.drop_duplicates("payment_id").set_index("payment_id")
+    ids = pay.index.astype(str)
+    moved = -(
+        applied.reindex(ids).fillna(0).astype("int64").to_numpy()
+        + left.reindex(ids).fillna(0).astype("int64").to_numpy()
+    )
+    who = (
+        allocations.drop_duplicates("payment_id").set_index("payment_id")["customer_id"]
+        if len(allocations)
+        else pd.Series(dtype=object)
+    )
+    keep = moved != 0
+    return _movements_frame(
+        list(ids[keep]),
+        list(pay["value_date"].to_numpy()[keep]),
+        list(pay["currency"].astype(str).to_numpy()[keep]),
+        list(moved[keep]),
+        list(who.reindex(ids).fillna("").astype(str).to_numpy()[keep]),
+        list(text(pay, "bank_reference").to_numpy()[keep]),
+    )
+
+
+def _movements_frame(
+    ids: list[str],
+    dates: list[object],
+    curs: list[str],
+    amounts: list[int],
+    customers: list[str],
+    refs: list[str],
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "transaction_id": pd.Series(ids, dtype=object),
+            "document_id": pd.Series(ids, dtype=object),
+            "document_type": pd.Series(["payment"] * len(ids), dtype=object),
+            "customer_id": pd.Series(customers, dtype=object),
+            "posting_date": pd.to_datetime(pd.Series(dates, dtype=object)).astype("datetime64[ns]"),
+            "currency": pd.Series(curs, dtype=object),
+            "amount": pd.array([int(a) for a in amounts], dtype="Int64"),
+            "reference": pd.Series(refs, dtype=object),
+            "company": pd.Series([""] * len(ids), dtype=object),
+        }
+    )
+
+
+def tie_out(
+    subledger: pd.DataFrame,
+    trial_balance: pd.DataFrame,
+    *,
+    as_of: dt.date,
+    gl_lines: pd.DataFrame | None = None,
+    pending: pd.DataFrame | None = None,
+    known: Iterable[str] = (),
+    company: str | None = None,
+    policy: GLPolicy | None = None,
+) -> Reconciliation:
+    """The aging total against the GL control accounts, with explanation lines; see the
+    module doc. ``subledger``: the aged items (``open_items`` shape, credits and
+    unapplied cash included); ``gl_lines``: ``gl_postings`` of the control accounts;
+    ``pending``: subledger movements not yet posted (``ar_transactions`` shape, e.g.
+    :func:`close_movements`); ``known``: other document ids the subledger has (settled
+    in the period), so that GL lines naming them are not taken as GL-only."""
+    policy = policy or GLPolicy()
+    findings: list[Finding] = []
+    oi = subledger
+    if company is not None and "company" in oi:
+        oi = oi[text(oi, "company").eq(company)]
+    ctrl = control_accounts(trial_balance, company)
+    if ctrl.empty:
+        findings.append(
+            warning(
+                Location("trial_balance"),
+                "NO_CONTROL_ACCOUNT",
+                "no trial-balance account is flagged as a receivables control account",
+                "Write 'yes' in the is_ar_control column of the receivables accounts.",
+            )
+        )
+    sub_t = side_totals(oi, "amount_open")
+    gl_t = side_totals(ctrl.rename(columns={"balance": "amount"}), "amount")
+    cut = pd.Timestamp(as_of)
+    docs = text(oi, "document_id").map(compact)
+    subledger_docs = set(docs) - {""}
+    given = _empty_postings() if gl_lines is None else gl_lines
+    lines = _side(given, "posting_id", "posting_date", "document_id")
+    if gl_lines is not None and len(ctrl) and "account" in gl_lines:
+        on_control = text(gl_lines, "account").isin(set(text(ctrl, "account")))
+        if on_control.any():
+            lines = _side(gl_lines[on_control], "posting_id", "posting_date", "document_id")
+    moves = (
+        _side(pending, "transaction_id", "posting_date", "document_id")
+        if pending is not None
+        else lines.iloc[0:0]
+    )
+    named = (set(lines["doc"]) | set(lines["ref"])) - {""}
+    moves = moves[~moves["doc"].isin(named)]
+    all_known = (
+        subledger_docs
+        | set(moves["doc"])
+        | {compact(k) for k in known}
+        | set(text(pending, "document_id").map(compact) if pending is not None else [])
+    )
+    upto = lines[lines["date"].le(cut)]
+    after = lines[lines["date"].gt(cut) & lines["doc"].isin(subledger_docs)]
+    fx_all = _words_match(upto["words"], policy.fx_words)
+    by_hand = (
+        upto["source"].map(lambda x: strip_accents(x).upper().strip()).isin(policy.manual_sources)
+    )
+    named = (upto["doc"].ne("") & upto["doc"].isin(all_known)) | (
+        upto["ref"].ne("") & upto["ref"].isin(all_known)
+    )
+    # a revaluation or a manual journal explains, whatever document it names
+    keep = (~named | fx_all | by_hand).to_numpy(dtype=bool)
+    explained = upto[keep]
+    fx = fx_all.to_numpy(dtype=bool)[keep]
+    manual = (by_hand.to_numpy(dtype=bool) | upto["doc"].eq("").to_numpy())[keep]
+    cause = np.select([fx, manual], ["gl_only_fx", "gl_only_manual"], "gl_only")
+    gl_words = {
+        "gl_only_fx": "FX revaluation of the receivables booked in the GL only: the subledger "
+        "keeps document amounts; explain it here or revalue the subledger",
+        "gl_only_manual": "a manual journal to the receivables control account: it should go "
+        "through the subledger (a credit note, an adjustment document); reverse it or "
+        "document it",
+        "gl_only": "posted to the GL only: the subledger has no document {doc} (not open, "
+        "not in this close): check the document number and the customer account",
+    }
+    items = concat_items(
+        [
+            items_table(
+                len(explained),
+                section="right_only",
+                rule="GL line to the control account",
+                party=explained["party"].to_numpy(),
+                currency=explained["currency"].to_numpy(),
+                right_ids=explained["id"].to_numpy(),
+                right_date=explained["date"].to_numpy(),
+                right_amount=explained["amount"].to_numpy(),
+                cause=cause,
+                explanation=[
+                    gl_words[c].format(doc=d)
+                    for c, d in zip(cause, explained["doc_text"], strict=True)
+                ],
+                right_rows=explained["row"].to_numpy(),
+            ),
+            items_table(
+                len(after),
+                section="left_only",
+                rule="subledger document posted to the GL after the cut-off",
+                party=after["party"].to_numpy(),
+                currency=after["currency"].to_numpy(),
+                left_ids=after["doc_text"].to_numpy(),
+                left_date=after["date"].to_numpy(),
+                left_amount=after["amount"].to_numpy(),
+                cause="timing",
+                explanation=[
+                    f"in the subledger at the cut-off, posted to the GL on {d:%Y-%m-%d} "
+                    f"({i}): it will be in next period's GL balance"
+                    for d, i in zip(after["date"], after["id"], strict=True)
+                ],
+                left_rows=after["row"].to_numpy(),
+            ),
+            items_table(
+                len(moves),
+                section="left_only",
+                rule="subledger movement of this close",
+                party=moves["party"].to_numpy(),
+                currency=moves["currency"].to_numpy(),
+                left_ids=moves["id"].to_numpy(),
+                left_date=moves["date"].to_numpy(),
+                left_amount=moves["amount"].to_numpy(),
+                cause="cash_not_posted",
+                explanation="applied in this close and not yet in the GL: post the receipts "
+                "(cuadre post) and the difference goes away",
+                left_rows=moves["row"].to_numpy(),
+            ),
+        ]
+    )
+    sub = _by_currency(sub_t)
+    gl = _by_currency(gl_t)
+    items = concat_items([items, _rest_rows(items, sub, gl)])
+    result = finish("gl_tie_out", "AR subledger", "GL", sub_t, gl_t, items, CAUSES, findings)
+    accounts = {
+        str(cur): ", ".join(sorted(set(text(g, "account"))))
+        for cur, g in ctrl.groupby(text(ctrl, "currency"))
+    }
+    sub_bal = {c: v for c, (_, v) in sub.items()}
+    gl_bal = {c: v for c, (_, v) in gl.items()}
+    result.statement = tie_out_statement(result.breakdown, sub_bal, gl_bal, accounts)
+    result.findings.extend(_gl_findings(result.statement, sub_bal, gl_bal, accounts, True))
+    checks = result.statement[result.statement["kind"].eq("check")]
+    result.controls += [
+        Control(
+            "Reconciliation statement",
+            "Unexplained difference (subledger - GL)",
+            str(c),
+            int(a),
+            int(a) == 0,
+        )
+        for c, a in zip(checks["currency"], checks["amount"], strict=True)
+    ]
+    return result
+
+
+def _empty_postings() -> pd.DataFrame:
+    from cuadre.model.tables import empty_table
+    from cuadre.reconcile.tables import GL_POSTINGS
+
+    return empty_table(GL_POSTINGS)
+
+
+def _by_currency(totals: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    return {
+        str(c): (int(n), int(v))
+        for c, n, v in zip(totals["currency"], totals["items"], totals["total"], strict=True)
+    }
+
+
+def _rest_rows(
+    items: pd.DataFrame, sub: dict[str, tuple[int, int]], gl: dict[str, tuple[int, int]]
+) -> pd.DataFrame:
+    """One row per currency: the part of each balance the explanation lines do not
+    explain (all the items of each side are counted here)."""
+    left = items["left_amount"].fillna(0).astype("int64").groupby(items["currency"]).sum()
+    right = items["right_amount"].fillna(0).astype("int64").groupby(items["currency"]).sum()
+    rows: list[dict[str, object]] = []
+    for cur in sorted(set(sub) | set(gl) | set(items["currency"])):
+        (ln, la), (rn, ra) = sub.get(cur, (0, 0)), gl.get(cur, (0, 0))
+        a, b = la - int(left.get(cur, 0)), ra - int(right.get(cur, 0))
+        same = a == b
+        rows.append(
+            {
+                "section": "matched" if same else "difference",
+                "rule": "balances, after the explained lines",
+                "confidence": 1.0,
+                "currency": cur,
+                "left_ids": f"{ln} open items",
+                "left_count": ln,
+                "left_amount": a,
+                "right_ids": f"{rn} control accounts",
+                "right_count": rn,
+                "right_amount": b,
+                "difference": a - b,
+                "cause": "" if same else "unexplained",
+                "explanation": ""
+                if same
+                else "not explained by the GL lines given: an opening difference, or "
+                "postings of earlier periods; compare last period's tie-out",
+            }
+        )
+    if not rows:
+        return items_table(0)
+    return items_table(len(rows), **{c: [r[c] for r in rows] for c in rows[0]})
+
+
+TIE_OUT_ORDER = ("cash_not_posted", "timing", "gl_only", "gl_only_manual", "gl_only_fx")
+
+
+def tie_out_statement(
+    breakdown: pd.DataFrame,
+    sub: dict[str, int],
+    gl: dict[str, int],
+    accounts: dict[str, str],
+) -> pd.DataFrame:
+    """Aging total, GL balance, difference, one line per cause, unexplained remainder."""
+    rows: list[dict[str, object]] = []
+    for cur in sorted(set(sub) | set(gl) | set(breakdown["currency"])):
+        s, g = sub.get(cur, 0), gl.get(cur, 0)
+        b = breakdown[breakdown["currency"].eq(cur)]
+        by_cause = dict(zip(b["cause"], b["amount"], strict=True))
+        lines: list[tuple[str, int | None, str]] = [
+            ("Aging total (AR subledger after this close)", s, "balance"),
+            (f"Balance per GL control accounts ({accounts.get(cur, '')})", g, "balance"),
+            ("Difference (aging - GL)", s - g, "subtotal"),
+        ]
+        explained = 0
+        for cause in TIE_OUT_ORDER:
+            amount = int(by_cause.get(cause, 0))
+            lines.append((f"Explained: {CAUSES[cause]}", amount, "item"))
+            explained += amount
+        lines.append(("Explained by the lines above", explained, "subtotal"))
+        lines.append(("Unexplained remainder", s - g - explained, "check"))
+        rows += [
+            {"currency": cur, "line": i, "label": lab, "amount": amt, "kind": kind}
+            for i, (lab, amt, kind) in enumerate(lines, start=1)
+        ]
+    return _statement_frame(rows)
+
+
 def _gl_findings(
     statement: pd.DataFrame,
     sub: dict[str, int],
@@ -597,4 +923,13 @@ def _gl_findings(
     return out
 
 
-__all__ = ["CAUSES", "GLPolicy", "control_accounts", "reconcile_gl", "rollforward"]
+__all__ = [
+    "CAUSES",
+    "GLPolicy",
+    "close_movements",
+    "control_accounts",
+    "reconcile_gl",
+    "rollforward",
+    "tie_out",
+    "tie_out_statement",
+]

@@ -19,20 +19,28 @@ invoice, what the ERP applied (``amount_original - amount_open``, plus this run'
   5 of the month after the payment (RMF 2.7.1.35 / Anexo 20 Pagos 2.0 guide);
 - ``REP_DISAGREES_WITH_ERP``: the complements paid a different amount, or leave a
   different balance (ImpSaldoInsoluto), than the ERP;
+- ``REP_REJECTED``: a complement line (DoctoRelacionado) that cannot be applied to the
+  invoice it names, the reasons in ``reason`` (codes, ``;``-separated) and in words:
+  ``unknown_invoice`` (IdDocumento is a UUID neither the SAT download nor the ERP
+  has), ``currency`` (MonedaDR is not the invoice's currency), ``equivalence``
+  (EquivalenciaDR is not 1 while MonedaP = MonedaDR, or missing while they differ),
+  ``overpaid`` (ImpPagado more than ImpSaldoAnt, or not positive), ``installment``
+  (NumParcialidad is not the next one: the first is 1, each one the previous + 1;
+  a repeat of the last one is a ``DUPLICATE_REP`` instead), ``pue_invoice`` (the
+  invoice is PUE, paid at issue: it takes no complement). These are the grounds on
+  which the SAT validation (CRP rules) and customers' portals refuse a complement, so a
+  rejected line does *not* count as paid in the checks below: the payment it documents
+  still needs a correct complement;
 - ``REP_CHAIN_BROKEN``: the first ImpSaldoAnt is not the invoice total, an ImpSaldoAnt
-  is not the previous ImpSaldoInsoluto, ImpSaldoInsoluto != ImpSaldoAnt - ImpPagado, or
-  NumParcialidad skips or goes back;
+  is not the previous ImpSaldoInsoluto, or ImpSaldoInsoluto != ImpSaldoAnt - ImpPagado;
 - ``DUPLICATE_REP``: two valid complements for the same installment (or the same date
   and amount) of one invoice;
-- ``REP_FOR_PUE``: a complement for an invoice paid in one payment (PUE gets none);
 - ``REP_LATE``: the complement was issued after its deadline;
-- ``REP_FOR_CANCELLED_INVOICE``: a valid complement pays an invoice the SAT cancelled;
-- ``REP_UNKNOWN_INVOICE``: a complement pays a UUID neither the SAT download nor the
-  ERP knows (informative: often an invoice of an earlier period).
+- ``REP_FOR_CANCELLED_INVOICE``: a valid complement pays an invoice the SAT cancelled.
 
 Complements whose own CFDI the SAT cancelled are left out of the checks (counted).
-Rejected complements (refused on a customer's portal) are not in any SAT file and are
-not detected here.
+Complements refused on a customer's portal for reasons of its own (a purchase order
+missing, a portal rule) are in no SAT file and are not detected here.
 
 Reference: SAT Anexo 20 CFDI 4.0 and Complemento para recepción de pagos 2.0 (guía de
 llenado: NumParcialidad, ImpSaldoAnt, ImpPagado, ImpSaldoInsoluto), RMF rule 2.7.1.35.
@@ -54,13 +62,22 @@ from cuadre.text import compact
 SEVERITY = {
     "PPD_WITHOUT_REP": "error",
     "REP_DISAGREES_WITH_ERP": "warning",
+    "REP_REJECTED": "warning",
     "REP_CHAIN_BROKEN": "warning",
     "DUPLICATE_REP": "error",
-    "REP_FOR_PUE": "warning",
     "REP_LATE": "warning",
     "REP_FOR_CANCELLED_INVOICE": "error",
-    "REP_UNKNOWN_INVOICE": "info",
 }
+
+REJECT_REASONS = {
+    "unknown_invoice": "IdDocumento is a UUID neither the SAT download nor the ERP has",
+    "currency": "MonedaDR is not the invoice's currency",
+    "equivalence": "EquivalenciaDR does not fit MonedaP and MonedaDR",
+    "overpaid": "ImpPagado is more than ImpSaldoAnt, or not positive",
+    "installment": "NumParcialidad out of sequence",
+    "pue_invoice": "the invoice is PUE (paid at issue): it takes no complement",
+}
+"""Why a complement line cannot be applied (``REP_REJECTED``), in the order reported."""
 
 
 class SatPolicy(FiscalPolicy):
@@ -102,24 +119,30 @@ def reconcile_sat(
 # --------------------------------------------------------------------------- invoices
 
 
-def _erp_paid(paired: Paired, allocations: pd.DataFrame | None, payments: pd.DataFrame | None):
-    """Per ERP document: amount applied, and the last payment date when known."""
+def _erp_paid(
+    paired: Paired, allocations: pd.DataFrame | None, payments: pd.DataFrame | None
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per ERP document: amount applied, amount still open after this run's automatic
+    allocations, and the last payment date when known."""
     right = paired.right
     paid = (right["original"].fillna(right["open"]).astype("int64") - right["open"]).astype("int64")
     paid.index = right["id"]
+    still_open = pd.Series(right["open"].astype("int64").to_numpy(), index=right["id"])
     last = pd.Series(pd.NaT, index=right["id"], dtype="datetime64[ns]")
     if allocations is not None and len(allocations):
         auto = allocations[
             text(allocations, "status").eq("auto") & text(allocations, "document_id").ne("")
         ]
         applied = money(auto, "amount_applied").groupby(text(auto, "document_id")).sum()
-        paid = paid.add(applied.reindex(paid.index).fillna(0).astype("int64"), fill_value=0)
+        now = applied.reindex(paid.index).fillna(0).astype("int64")
+        paid = paid.add(now, fill_value=0)
+        still_open = still_open - now
         if payments is not None and len(payments):
             dates = payments.drop_duplicates("payment_id").set_index("payment_id")["value_date"]
             when = text(auto, "payment_id").map(dates)
             latest = pd.to_datetime(when).groupby(text(auto, "document_id")).max()
             last = latest.reindex(last.index).astype("datetime64[ns]")
-    return paid.astype("int64"), last
+    return paid.astype("int64"), still_open.astype("int64"), last
 
 
 def _lookup(values: pd.Series, keys: pd.Series) -> pd.Series:
@@ -130,7 +153,7 @@ def _lookup(values: pd.Series, keys: pd.Series) -> pd.Series:
 def _invoices(paired: Paired, allocations, payments) -> pd.DataFrame:
     """One row per invoice UUID known to either side, with both sides' figures."""
     left, right, pairs = paired.left, paired.right, paired.pairs
-    paid, last = _erp_paid(paired, allocations, payments)
+    paid, still_open, last = _erp_paid(paired, allocations, payments)
     a = left.loc[pairs["l"]].reset_index(drop=True)
     b = right.loc[pairs["r"]].reset_index(drop=True)
     both = pd.DataFrame(
@@ -143,7 +166,7 @@ def _invoices(paired: Paired, allocations, payments) -> pd.DataFrame:
             "pm": a["payment_method"].where(a["payment_method"].ne(""), b["payment_method"]),
             "document_id": b["id"],
             "customer": b["party"],
-            "erp_open": b["open"].astype("Int64"),
+            "erp_open": _lookup(still_open, b["id"]),
             "erp_paid": _lookup(paid, b["id"]),
             "last_paid": last.reindex(b["id"]).to_numpy(),
         }
@@ -176,7 +199,7 @@ def _invoices(paired: Paired, allocations, payments) -> pd.DataFrame:
             "pm": free_r["payment_method"],
             "document_id": free_r["id"],
             "customer": free_r["party"],
-            "erp_open": free_r["open"].astype("Int64"),
+            "erp_open": _lookup(still_open, free_r["id"]),
             "erp_paid": _lookup(paid, free_r["id"]),
             "last_paid": last.reindex(free_r["id"]).to_numpy(),
         }
@@ -228,7 +251,97 @@ def _complements(
         dtype="datetime64[ns]",
     )
     order = ["related", "payment_date", "installment", "complement", "payment_index"]
-    return c.sort_values(order, kind="stable", na_position="last"), findings
+    c = c.sort_values(order, kind="stable", na_position="last").reset_index(drop=True)
+    return c, findings
+
+
+def _equivalence(reps: pd.DataFrame) -> pd.Series:
+    """EquivalenciaDR (or TipoCambioDR) that does not fit the two currencies."""
+    written = text(reps, "equivalence").str.strip()
+    value = pd.to_numeric(written, errors="coerce")
+    pay_cur = text(reps, "payment_currency").str.strip().str.upper()
+    doc_cur = text(reps, "currency").str.strip().str.upper()
+    known = pay_cur.ne("") & doc_cur.ne("")
+    same = pay_cur.eq(doc_cur)
+    not_one = written.ne("") & ~value.eq(1)
+    unusable = written.eq("") | ~value.gt(0)
+    return known & ((same & not_one) | (~same & unusable))
+
+
+def _out_of_sequence(reps: pd.DataFrame, candidates: pd.Series) -> pd.Series:
+    """The previous accepted NumParcialidad of each line out of sequence (else <NA>).
+
+    Lines are taken in payment-date order per invoice, as a portal receives them: the
+    first must be 1 and each next the previous accepted + 1; a repeat of the previous
+    one is left to ``DUPLICATE_REP``."""
+    out = pd.Series(pd.NA, index=reps.index, dtype="Int64")
+    c = reps[candidates]
+    last: dict[str, int] = {}
+    inst = c["installment"].astype("Int64")
+    for idx, rel, n in zip(c.index, c["related"], inst, strict=True):
+        if n is pd.NA:
+            continue
+        prev = last.get(rel, 0)
+        if n == prev + 1:
+            last[rel] = int(n)
+        elif not (n == prev and prev > 0):
+            out[idx] = prev
+    return out
+
+
+def _rejections(reps: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Per complement line: reason codes (``;``-separated, ``""`` when it can be
+    applied) and the reasons in words."""
+    paid, before = money(reps, "amount_paid"), money(reps, "balance_before")
+    has_amounts = reps["amount_paid"].notna() & reps["balance_before"].notna()
+    masks = {
+        "unknown_invoice": ~reps["known"],
+        "currency": reps["known"]
+        & reps["inv_currency"].notna()
+        & text(reps, "currency").ne(reps["inv_currency"].fillna("").astype(str)),
+        "equivalence": _equivalence(reps),
+        "overpaid": has_amounts & (paid.gt(before) | paid.le(0)),
+        "pue_invoice": reps["known"] & reps["inv_pm"].fillna("").astype(str).eq("PUE"),
+    }
+    other = pd.concat(masks.values(), axis=1).any(axis=1)
+    prev = _out_of_sequence(reps, reps["known"] & ~other)
+    masks["installment"] = prev.notna()
+    flagged = pd.concat(masks.values(), axis=1).any(axis=1)
+    reasons = pd.Series("", index=reps.index, dtype=object)
+    words = pd.Series("", index=reps.index, dtype=object)
+    for idx in reps.index[flagged.to_numpy(dtype=bool)]:
+        r = reps.loc[idx]
+        codes = [k for k in REJECT_REASONS if bool(masks[k][idx])]
+        reasons[idx] = ";".join(codes)
+        words[idx] = "; ".join(_reject_words(code, r, prev[idx]) for code in codes)
+    return reasons, words
+
+
+def _reject_words(code: str, r: pd.Series, prev: object) -> str:
+    cur = str(r["currency"])
+    if code == "unknown_invoice":
+        return (
+            f"IdDocumento {r['related']} is a UUID neither the SAT download nor the ERP has "
+            "(a typing error, or an invoice of a period not downloaded)"
+        )
+    if code == "currency":
+        return f"MonedaDR {cur} but the invoice is in {r['inv_currency']}"
+    if code == "equivalence":
+        eq = str(r.get("equivalence", "") or "").strip() or "(missing)"
+        if str(r.get("payment_currency", "")).strip().upper() == cur.strip().upper():
+            return f"EquivalenciaDR {eq} while MonedaP and MonedaDR are both {cur} (must be 1)"
+        return (
+            f"EquivalenciaDR {eq} while MonedaP is {r.get('payment_currency')} and MonedaDR "
+            f"{cur} (units of {cur} per {r.get('payment_currency')} needed)"
+        )
+    if code == "overpaid":
+        return (
+            f"ImpPagado {show(int(r['amount_paid']), cur)} with ImpSaldoAnt "
+            f"{show(int(r['balance_before']), cur)}"
+        )
+    if code == "installment":
+        return f"NumParcialidad {r['installment']} after {prev} (expected {int(str(prev)) + 1})"
+    return "the invoice is PUE (paid at issue), which takes no payment complement"
 
 
 # --------------------------------------------------------------------------- checks
@@ -252,29 +365,52 @@ def check_complements(
         known=reps["related"].isin(inv.index),
         inv_currency=inv["currency"].reindex(reps["related"]).to_numpy(),
         inv_total=inv["sat_total"].reindex(reps["related"]).to_numpy(),
+        inv_pm=inv["pm"].reindex(reps["related"]).to_numpy(),
     )
-    rows = _invoice_level(inv, reps)
-    rows += _chain(inv, reps[reps["known"]])
-    rows += _duplicates(inv, reps[reps["known"]])
-    rows += _late(inv, reps[reps["known"]])
-    for uuid, g in reps[~reps["known"]].groupby("related", sort=True):
-        rows.append(
-            _row(
-                "REP_UNKNOWN_INVOICE",
-                str(uuid),
-                None,
-                g,
-                f"complement {g['complement'].iloc[0]} pays UUID {uuid}, which neither "
-                "the SAT download nor the ERP has: download the invoice's period too",
-            )
-        )
+    reasons, words = _rejections(reps)
+    rejected = reasons.ne("").to_numpy(dtype=bool)
+    valid = reps[~rejected]
+    rows = _rejected(inv, reps[rejected], reasons, words)
+    rows += _invoice_level(inv, valid)
+    rows += _chain(inv, valid)
+    rows += _duplicates(inv, valid)
+    rows += _late(inv, valid)
     rows.sort(key=lambda r: (str(r["check"]), str(r["invoice_uuid"]), str(r.get("installment"))))
     findings += [_finding(r) for r in rows]
     return _table(rows), findings
 
 
+def _rejected(
+    inv: pd.DataFrame, reps: pd.DataFrame, reasons: pd.Series, words: pd.Series
+) -> list[dict[str, object]]:
+    """One ``REP_REJECTED`` row per complement line that cannot be applied."""
+    out: list[dict[str, object]] = []
+    for idx in reps.index:
+        r = reps.loc[idx]
+        uuid = str(r["related"])
+        out.append(
+            _row(
+                "REP_REJECTED",
+                uuid,
+                inv.loc[uuid] if bool(r["known"]) else None,
+                reps.loc[[idx]],
+                f"complement {r['complement']} cannot be applied: {words[idx]}: "
+                + (
+                    "cancel it (or, if the invoice was in fact paid later, replace the invoice "
+                    "by a PPD one)"
+                    if reasons[idx] == "pue_invoice"
+                    else "it does not count as paid; cancel it and issue a corrected complement"
+                ),
+                rep_paid=None if pd.isna(r["amount_paid"]) else int(r["amount_paid"]),
+                reason=str(reasons[idx]),
+            )
+        )
+    return out
+
+
 def _invoice_level(inv: pd.DataFrame, reps: pd.DataFrame) -> list[dict[str, object]]:
-    """PPD without complement, complement for PUE / cancelled, disagreement with the ERP."""
+    """PPD without complement, complement for a cancelled invoice, disagreement with the
+    ERP (``reps``: the complement lines that can be applied)."""
     same = reps[reps["currency"].eq(reps["inv_currency"])]
     paid = money(same, "amount_paid").groupby(same["related"]).sum()
     last_after = money(same, "balance_after").groupby(same["related"]).last()
@@ -284,13 +420,12 @@ def _invoice_level(inv: pd.DataFrame, reps: pd.DataFrame) -> list[dict[str, obje
     erp_paid, erp_open = inv["erp_paid"], inv["erp_open"]
     pm = inv["pm"].astype(str)
     no_rep = ~has & pm.eq("PPD").to_numpy() & erp_paid.fillna(0).gt(0).to_numpy()
-    pue = has & pm.eq("PUE").to_numpy()
     dead = has & inv["status"].eq("cancelled").to_numpy()
     differ = (erp_paid.notna() & erp_paid.ne(rep_paid)).fillna(False) | (
         erp_open.notna() & after.notna() & erp_open.ne(after)
     ).fillna(False)
     disagree = has & differ.to_numpy(dtype=bool)
-    needed = reps[reps["related"].isin(set(inv.index[disagree | pue | dead]))]
+    needed = reps[reps["related"].isin(set(inv.index[disagree | dead]))]
     by_uuid = {str(k): g for k, g in needed.groupby("related", sort=False)}
     out: list[dict[str, object]] = []
     for uuid in inv.index[no_rep]:
@@ -321,18 +456,6 @@ def _invoice_level(inv: pd.DataFrame, reps: pd.DataFrame) -> list[dict[str, obje
                 rep_paid=int(rep_paid[uuid]),
             )
         )
-    for uuid in inv.index[pue]:
-        out.append(
-            _row(
-                "REP_FOR_PUE",
-                str(uuid),
-                inv.loc[uuid],
-                by_uuid[str(uuid)],
-                "a PUE invoice (paid at issue) must not get a payment complement: cancel the "
-                "complement, or the invoice should have been PPD",
-                rep_paid=int(rep_paid[uuid]),
-            )
-        )
     for uuid in inv.index[disagree]:
         i = inv.loc[uuid]
         cur = str(i["currency"])
@@ -347,6 +470,9 @@ def _invoice_level(inv: pd.DataFrame, reps: pd.DataFrame) -> list[dict[str, obje
             "issue a complement for the payments it lacks"
             if e_paid > r_paid
             else "a complement pays more than the ERP applied: correct the ERP or the REP"
+            if e_paid < r_paid
+            else "the amounts paid agree but the balance left does not: correct the "
+            "ImpSaldoAnt / ImpSaldoInsoluto of the complement (cancel and issue it again)"
         )
         out.append(
             _row(
@@ -363,8 +489,9 @@ def _invoice_level(inv: pd.DataFrame, reps: pd.DataFrame) -> list[dict[str, obje
 
 
 def _chain(inv: pd.DataFrame, reps: pd.DataFrame) -> list[dict[str, object]]:
-    """ImpSaldoAnt / ImpPagado / ImpSaldoInsoluto and NumParcialidad, installment by
-    installment (a repeated complement is reported apart and skipped here)."""
+    """ImpSaldoAnt / ImpPagado / ImpSaldoInsoluto, installment by installment (a repeated
+    complement is reported apart and skipped here; NumParcialidad out of sequence is a
+    rejection)."""
     c = reps.drop_duplicates(["related", "installment", "amount_paid", "balance_before"])
     if c.empty:
         return []
@@ -377,13 +504,10 @@ def _chain(inv: pd.DataFrame, reps: pd.DataFrame) -> list[dict[str, object]]:
     prev_after = g["balance_after"].shift()
     first = g.cumcount().eq(0)
     expected = prev_after.astype("Int64").where(~first, pd.array(c["inv_total"], dtype="Int64"))
-    inst = c["installment"].astype("Int64")
-    prev_inst = g["installment"].shift().astype("Int64").where(~first, 0)
     bad_before = (expected.notna() & expected.ne(before)).fillna(False)
     bad_math = after.ne(before - paid)
-    bad_inst = (inst.notna() & prev_inst.notna() & inst.ne(prev_inst + 1)).fillna(False)
     out: list[dict[str, object]] = []
-    flagged = (bad_before | bad_math | bad_inst).to_numpy(dtype=bool)
+    flagged = (bad_before | bad_math).to_numpy(dtype=bool)
     for idx in c.index[flagged]:
         r = c.loc[idx]
         cur = str(r["currency"])
@@ -398,8 +522,6 @@ def _chain(inv: pd.DataFrame, reps: pd.DataFrame) -> list[dict[str, object]]:
                 f"ImpSaldoInsoluto {show(int(after[idx]), cur)} != ImpSaldoAnt - ImpPagado "
                 f"{show(int(before[idx] - paid[idx]), cur)}"
             )
-        if bad_inst[idx]:
-            problems.append(f"NumParcialidad {inst[idx]} after {prev_inst[idx]}")
         out.append(
             _row(
                 "REP_CHAIN_BROKEN",
@@ -472,12 +594,14 @@ def _row(
     rep_paid: int | None = None,
     rep_balance: int | None = None,
     deadline: object = None,
+    reason: str = "",
 ) -> dict[str, object]:
     r: dict[str, object] = {
         "check": check,
         "severity": SEVERITY[check],
         "invoice_uuid": uuid,
         "explanation": words,
+        "reason": reason,
     }
     if inv is not None:
         r.update(

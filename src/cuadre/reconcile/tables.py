@@ -334,6 +334,13 @@ COMPLEMENT_CHECKS = TableSchema(
         C("installment", K.INT),
         C("payment_date", K.DATE),
         C("deadline", K.DATE, False, "day 5 of the month after the payment"),
+        C(
+            "reason",
+            K.TEXT,
+            False,
+            "REP_REJECTED: why the complement cannot be applied, ';'-separated codes "
+            "(unknown_invoice, currency, equivalence, overpaid, installment, pue_invoice)",
+        ),
         C("explanation", K.TEXT),
     ),
 )

@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -37,7 +38,6 @@ from cuadre.model.tables import (
     ISSUES,
     OPEN_ITEMS,
     PAYMENTS,
-    PROVENANCE,
     SETTINGS,
     STATEMENTS,
     TRIAL_BALANCE,
@@ -47,8 +47,16 @@ from cuadre.model.tables import (
     TableSchema,
 )
 from cuadre.model.validate import ReadOptions
+from cuadre.workbook.kpi_sheets import aging_pictures
+from cuadre.workbook.provenance import with_source_column
 from cuadre.workbook.template import readme_sheet
 from cuadre.workbook.writer import ControlRow, SheetSpec, column_ref, write_workbook
+
+if TYPE_CHECKING:
+    from cuadre.demo.generator import DemoCompany
+
+DEMO_COMPANY = "Distribuidora Demo, S.A. de C.V."
+"""The sample company's name on letters and statements."""
 
 ExtraSheets = Callable[[CloseResult], tuple[list[SheetSpec], list[Finding]]]
 """Builds more sheets from the close result: (sheets, findings)."""
@@ -60,18 +68,6 @@ class CloseFiles:
     payments: Path
     customers: Path | None = None
     trial_balance: Path | None = None
-
-
-def _with_source(frame: pd.DataFrame) -> pd.DataFrame:
-    """Replace the provenance columns by one ``source`` column: ``file:row``."""
-    if "source_row" not in frame:
-        return frame
-    name = frame["source_path"].map(lambda f: Path(f).name if f else "")
-    sheet = frame["source_sheet"].map(lambda s: f"{s}!" if s else "")
-    row = frame["source_row"].astype("string").fillna("")
-    out = frame.drop(columns=[c for c in PROVENANCE if c in frame])
-    out["source"] = (name + ":" + sheet + row).where(name.ne(""), "")
-    return out
 
 
 def _short_sources(alloc: pd.DataFrame) -> pd.DataFrame:
@@ -88,7 +84,8 @@ def _sumifs(table: str, column: str, *criteria: tuple[str, str]) -> str:
     return f"SUMIFS({','.join(parts)})"
 
 
-def _controls_for(section: str, controls: list[Control]) -> tuple[ControlRow, ...]:
+def control_rows(section: str, controls: list[Control]) -> tuple[ControlRow, ...]:
+    """The engine controls of one section as control-block rows (checks as OK or DIFFERENCE)."""
     rows = []
     for c in controls:
         if c.section != section:
@@ -219,8 +216,13 @@ def build_sheets(
     settings: pd.DataFrame,
     facts: list[tuple[str, str]],
     buckets: tuple[int, ...] = DEFAULT_BUCKETS,
+    *,
+    charts: bool = True,
 ) -> list[SheetSpec]:
-    """The close workbook's sheets, in order (pure: no file is touched)."""
+    """The close workbook's sheets, in order (pure: no file is touched).
+
+    ``charts`` draws the aging chart on the Aging sheet (about 0.3 s a currency).
+    """
 
     def with_source(schema: TableSchema) -> TableSchema:
         return TableSchema(
@@ -259,7 +261,7 @@ def build_sheets(
     for key, schema, sheet, subtitle in input_specs:
         if key not in inputs:
             continue
-        frame = _with_source(inputs[key])
+        frame = with_source_column(inputs[key])
         totals: tuple[str, ...] = tuple(
             c for c in schema.of_kind(Kind.MONEY) if c in ("amount_open", "amount", "balance")
         )
@@ -334,9 +336,10 @@ def build_sheets(
             "cash is aged as a credit.",
             totals=tuple(c.name for c in labels.columns if c.kind == Kind.MONEY),
             controls=_aging_rows(result)
-            + _controls_for("Aging", result.controls)
-            + _controls_for("GL tie-out", result.controls),
+            + control_rows("Aging", result.controls)
+            + control_rows("GL tie-out", result.controls),
             notes=("Filter the currency column to read the totals per currency.",),
+            pictures=aging_pictures(result.aging) if charts else (),
         )
     )
     issues = findings_frame(result.findings)
@@ -443,8 +446,10 @@ def run_close_files(
         facts,
         buckets,
     )
+    inputs_end = max(i for i, s in enumerate(sheets) if s.kind == "input") + 1
+    sheets[inputs_end:inputs_end] = [s for s in more if s.kind == "input"]
     at = next(i for i, s in enumerate(sheets) if s.name == "Issues")
-    sheets[at:at] = more
+    sheets[at:at] = [s for s in more if s.kind != "input"]
     write_workbook(
         out_path,
         sheets,
@@ -453,11 +458,14 @@ def run_close_files(
     return result, result.findings
 
 
-def write_demo_inputs(data_dir: Path, seed: int, n_customers: int) -> tuple[CloseFiles, dt.date]:
-    """Generate the sample company and write its input files (CSV) into ``data_dir``."""
+def write_demo_inputs(
+    data_dir: Path, seed: int, n_customers: int, company: DemoCompany | None = None
+) -> tuple[CloseFiles, dt.date]:
+    """Write the sample company's input files (CSV) into ``data_dir`` (generated from
+    ``seed`` and ``n_customers`` unless given)."""
     from cuadre.demo.generator import generate_company
 
-    company = generate_company(seed=seed, n_customers=n_customers)
+    company = company or generate_company(seed=seed, n_customers=n_customers)
     data_dir.mkdir(parents=True, exist_ok=True)
     write_table(company.customers, data_dir / "customers.csv", CUSTOMERS)
     write_table(company.open_items, data_dir / "open_items.csv", OPEN_ITEMS)
@@ -473,6 +481,81 @@ def write_demo_inputs(data_dir: Path, seed: int, n_customers: int) -> tuple[Clos
     return files, company.period_end
 
 
+def _write_inputs(
+    tables: dict[str, pd.DataFrame], schemas: dict[str, TableSchema], data_dir: Path
+) -> None:
+    """The demo's further inputs as CSV beside the close's, to try the commands on."""
+    for name, frame in tables.items():
+        write_table(frame, data_dir / f"{name}.csv", schemas[name])
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+
+
+def demo_steps(company: DemoCompany, data_dir: Path) -> ExtraSheets:
+    """The sheets of the steps after the close, for the sample company.
+
+    Collections (with the letters and the statements of account as files in
+    ``data_dir``), accruals and the bad-debt provision: each step's planted inputs
+    (:mod:`cuadre.demo`) are written to ``data_dir`` as CSV and shown as input sheets.
+    """
+    from cuadre.collections.dunning import write_letters
+    from cuadre.collections.statements import statements_pdf
+    from cuadre.demo.accruals_data import demo_accruals_tables
+    from cuadre.demo.collections_data import demo_collections_tables
+    from cuadre.demo.kpi_data import demo_kpi_tables
+    from cuadre.io.atomic import write_atomic
+    from cuadre.workbook import accruals_sheets as acc
+    from cuadre.workbook import collections_sheets as col
+    from cuadre.workbook import kpi_sheets as kpi
+
+    def build(result: CloseResult) -> tuple[list[SheetSpec], list[Finding]]:
+        as_of = company.period_end
+        sheets: list[SheetSpec] = []
+        findings: list[Finding] = []
+
+        tables = demo_collections_tables(company, result)
+        _write_inputs(tables, col.INPUT_TABLES, data_dir)
+        info = {"name": DEMO_COMPANY, "email": "cobranza@example.com"}
+        coll = col.run_collections(
+            col.CollectionsInputs.from_close(result, as_of, company.customers, tables, company=info)
+        )
+        write_letters(coll.letters, data_dir / "letters")
+        pdf = statements_pdf(coll.statements, info)
+        write_atomic(data_dir / "statements.pdf", lambda path: _write_bytes(path, pdf))
+        out, found = col.result_sheets(coll)
+        sheets += [*col.collections_input_sheets(tables), *out]
+        findings += coll.findings + found
+
+        tables = demo_accruals_tables(company, result)
+        _write_inputs(tables, acc.INPUT_TABLES, data_dir)
+        out, found = acc.accruals_sheets(
+            acc.AccrualsInputs.from_close(result, as_of, company.customers, tables)
+        )
+        sheets += [*acc.accruals_input_sheets(tables), *out]
+        findings += found
+
+        tables = demo_kpi_tables(company, result)
+        _write_inputs(tables, kpi.INPUT_TABLES, data_dir)
+        out, found = kpi.kpi_sheets(
+            kpi.KpiInputs(
+                as_of,
+                company.open_items,
+                result.aging,
+                tables["ar_history"],
+                tables["applications"],
+                company.customers,
+                functional_currency="MXN",
+            )
+        )
+        sheets += [*kpi.kpi_input_sheets(tables), *out]
+        findings += found
+        return sheets, findings
+
+    return build
+
+
 def run_demo(
     out_path: Path,
     data_dir: Path,
@@ -481,7 +564,10 @@ def run_demo(
     n_customers: int = 300,
     now: dt.datetime | None = None,
 ) -> tuple[CloseResult, list[Finding]]:
-    files, period_end = write_demo_inputs(data_dir, seed, n_customers)
+    from cuadre.demo.generator import generate_company
+
+    company = generate_company(seed=seed, n_customers=n_customers)
+    files, period_end = write_demo_inputs(data_dir, seed, n_customers, company)
     result, findings = run_close_files(
         files,
         out_path,
@@ -491,6 +577,7 @@ def run_demo(
             ("demo_seed", str(seed), "random seed of the sample company"),
             ("demo_customers", str(n_customers), "customers in the sample company"),
         ],
+        extra_sheets=demo_steps(company, data_dir),
     )
     if result is None:  # the bundled sample must always read cleanly
         raise RuntimeError("demo inputs did not validate: " + "; ".join(map(str, findings[:5])))

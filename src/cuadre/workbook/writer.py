@@ -20,6 +20,14 @@ evaluated (OWASP "CSV/formula injection"). Live formulas only come from the code
 readers without a calculation engine (openpyxl ``data_only=True``, previews, the
 ``cuadre`` command line) see the same figures as Excel.
 
+Pictures (charts drawn by :mod:`cuadre.charts`, as PNG) sit in a band between the
+control block and the table, side by side from column A and wrapping after
+:data:`BAND_WIDTH_PX`; the table starts below the band, so a picture never covers a
+figure. :func:`picture_layout` computes the places once for both writers (this one and
+:func:`cuadre.xl.sheets.write_sheets`), in pixels of a default-height row (20 px) from
+an anchor cell, so Excel, xlsxwriter and the headless engine put them in the same spot.
+Each picture has a name (the add-in replaces it by name on a re-run) and alt text.
+
 The file is written atomically (:func:`cuadre.io.atomic.write_atomic`): a failure leaves
 an existing workbook untouched. ``constant_memory`` is not used because xlsxwriter does
 not support tables in that mode; speed comes from converting whole columns at once and
@@ -31,7 +39,10 @@ against 12 s through xlsxwriter's per-cell API. The output is the same XML eithe
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
+import re
+import struct
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,9 +66,13 @@ __all__ = [
     "DATE_FORMAT",
     "TEXT_FORMAT",
     "ControlRow",
+    "Picture",
+    "PicturePlacement",
     "SheetSpec",
     "column_ref",
     "money_format",
+    "picture_layout",
+    "png_size",
     "write_workbook",
 ]
 
@@ -119,12 +134,51 @@ class ControlRow:
 
 
 @dataclass(frozen=True)
+class Picture:
+    """A picture on a sheet (a chart drawn as PNG by :mod:`cuadre.charts`).
+
+    ``name`` is the picture's name in Excel, unique on its sheet (a re-run of the add-in
+    replaces the picture of that name); ``description`` is its alt text (what a screen
+    reader says; default the name). ``anchor`` is the cell of its top-left corner
+    (``"H2"``); by default pictures go side by side in a band under the controls.
+    ``width``/``height`` are the size shown, in pixels at 100 % zoom; by default the
+    image's own size at its resolution (a 110 dpi PNG shows at 96/110 of its pixels, as
+    Excel shows it); one of them alone keeps the aspect ratio.
+    """
+
+    name: str
+    png: bytes
+    description: str = ""
+    anchor: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+    def __repr__(self) -> str:  # not the bytes
+        return f"Picture({self.name!r}, {len(self.png):,} bytes, anchor={self.anchor!r})"
+
+
+@dataclass(frozen=True)
+class PicturePlacement:
+    """Where :func:`picture_layout` puts a picture: ``row``/``col`` (0-based) of the anchor
+    cell, offsets and size in pixels (20 px per default row, 96 dpi)."""
+
+    picture: Picture
+    row: int
+    col: int
+    x_offset: int
+    y_offset: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class SheetSpec:
-    """One sheet: title, subtitle, controls, notes and the table itself.
+    """One sheet: title, subtitle, controls, notes, pictures and the table itself.
 
     ``kind`` is ``input`` (blue tab), ``output`` (green) or ``info`` (grey). ``totals``
     names the columns summed in the table's totals row; ``column_widths`` overrides the
-    fitted width of the named columns.
+    fitted width of the named columns. ``pictures`` go between the controls and the
+    table (see :func:`picture_layout`).
     """
 
     name: str
@@ -138,6 +192,109 @@ class SheetSpec:
     controls: tuple[ControlRow, ...] = ()
     column_widths: dict[str, float] | None = None
     notes: tuple[str, ...] = ()
+    pictures: tuple[Picture, ...] = ()
+
+
+# --------------------------------------------------------------------------- pictures
+
+ROW_PX = 20
+"""Height of a default row (15 pt) in pixels at 96 dpi: the unit of the layout."""
+PX_PER_PT = 4 / 3
+GAP_PX = 16
+BAND_WIDTH_PX = 1300
+"""Pictures wrap to a new line of the band beyond this width (about a laptop screen)."""
+SCREEN_DPI = 96.0
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_ANCHOR = re.compile(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})$")
+
+
+def png_size(png: bytes) -> tuple[int, int, float, float]:
+    """``(width_px, height_px, x_dpi, y_dpi)`` of a PNG, read from its header (IHDR,
+    pHYs). The resolution is 96 dpi when the file does not give one. Raises
+    ``ValueError`` for bytes that are not a PNG."""
+    if not png.startswith(_PNG_SIGNATURE) or png[12:16] != b"IHDR":
+        raise ValueError("picture data is not a PNG image")
+    width, height = struct.unpack(">II", png[16:24])
+    x_dpi = y_dpi = SCREEN_DPI
+    at = 8
+    while at + 8 <= len(png):
+        length, kind = struct.unpack(">I4s", png[at : at + 8])
+        if kind == b"pHYs" and length == 9:
+            x_ppu, y_ppu, unit = struct.unpack(">IIB", png[at + 8 : at + 17])
+            if unit == 1 and x_ppu and y_ppu:  # pixels per metre
+                x_dpi, y_dpi = x_ppu * 0.0254, y_ppu * 0.0254
+            break
+        if kind in (b"IDAT", b"IEND"):
+            break
+        at += 12 + length
+    return int(width), int(height), x_dpi, y_dpi
+
+
+def _display_size(picture: Picture) -> tuple[int, int]:
+    """The size a picture is shown at, in pixels (see :class:`Picture`)."""
+    w, h, x_dpi, y_dpi = png_size(picture.png)
+    native_w, native_h = w * SCREEN_DPI / x_dpi, h * SCREEN_DPI / y_dpi
+    if picture.width and picture.height:
+        return int(picture.width), int(picture.height)
+    if picture.width:
+        return int(picture.width), max(1, round(native_h * picture.width / native_w))
+    if picture.height:
+        return max(1, round(native_w * picture.height / native_h)), int(picture.height)
+    return max(1, round(native_w)), max(1, round(native_h))
+
+
+def _anchor_cell(anchor: str) -> tuple[int, int]:
+    match = _ANCHOR.match(anchor.strip())
+    if match is None:
+        raise ValueError(f'picture anchor must be a cell such as "H2", not {anchor!r}')
+    letters, digits = match.groups()
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return int(digits) - 1, col - 1
+
+
+def _rows_for(px: int) -> int:
+    return -(-px // ROW_PX)
+
+
+def picture_layout(
+    pictures: Sequence[Picture], next_free_row: int
+) -> tuple[list[PicturePlacement], int]:
+    """Place ``pictures`` under the controls; return the places and the table's header row.
+
+    ``next_free_row`` (0-based) is the first row after the title, controls and notes.
+    Pictures without an anchor go side by side from column A, one blank row below
+    ``next_free_row``, wrapping to a new line past :data:`BAND_WIDTH_PX`; the table's
+    header goes one blank row below the lowest picture, anchored ones included, so that
+    no picture covers the table. Without pictures the header row is ``next_free_row + 1``.
+    """
+    header = next_free_row + 1
+    if not pictures:
+        return [], header
+    names = [p.name.lower() for p in pictures]
+    repeated = sorted({p.name for p in pictures if names.count(p.name.lower()) > 1})
+    if repeated:
+        raise ValueError(f"picture names must be unique on a sheet; repeated: {repeated}")
+    top = next_free_row + 1
+    placements: list[PicturePlacement] = []
+    x = y = line_height = 0
+    lowest = header
+    for picture in pictures:
+        width, height = _display_size(picture)
+        if picture.anchor:
+            row, col = _anchor_cell(picture.anchor)
+            placements.append(PicturePlacement(picture, row, col, 0, 0, width, height))
+            lowest = max(lowest, row + _rows_for(height) + 1)
+            continue
+        if x and x + width > BAND_WIDTH_PX:
+            x, y, line_height = 0, y + line_height + GAP_PX, 0
+        placements.append(PicturePlacement(picture, top, 0, x, y, width, height))
+        x += width + GAP_PX
+        line_height = max(line_height, height)
+        lowest = max(lowest, top + _rows_for(y + height) + 1)
+    return placements, lowest
 
 
 def money_format(exp: int) -> str:
@@ -759,7 +916,7 @@ def _write_sheet(
         for note in spec.notes:
             ws.write_string(row, 0, note, fmts.note)
             row += 1
-    row += 1  # one blank row before the table
+    placements, row = picture_layout(spec.pictures, row)  # a blank row before the table
 
     frame = spec.frame
     n_rows = len(frame)
@@ -848,6 +1005,27 @@ def _write_sheet(
         ws.set_column(j, j, width, column.column_format)
     if len(columns) == 1 and value_width:
         ws.set_column(1, 1, min(max(value_width + 2.0, MIN_WIDTH), MAX_WIDTH))
+    for place in placements:
+        _insert_picture(ws, place)
+
+
+def _insert_picture(ws: Worksheet, place: PicturePlacement) -> None:
+    """One picture at its place and size; xlsxwriter scales by 96/dpi itself."""
+    picture = place.picture
+    w, h, x_dpi, y_dpi = png_size(picture.png)
+    ws.insert_image(
+        place.row,
+        place.col,
+        f"{picture.name}.png",
+        {
+            "image_data": io.BytesIO(picture.png),
+            "x_offset": place.x_offset,
+            "y_offset": place.y_offset,
+            "x_scale": place.width / (w * SCREEN_DPI / x_dpi),
+            "y_scale": place.height / (h * SCREEN_DPI / y_dpi),
+            "description": picture.description or picture.name,
+        },
+    )
 
 
 def _document_properties(

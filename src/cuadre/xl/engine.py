@@ -21,34 +21,66 @@ formats; clearing; sheets added, renamed and deleted; Excel tables (ListObjects)
 added, resized and updated, their column names kept in step with the header cells
 (a mismatch makes Excel repair the file); the status bar and message boxes recorded.
 
+Pictures: ``sheet.pictures`` adds (from a PNG, JPEG or GIF file, as xlwings does),
+lists, renames, moves, resizes and deletes pictures; ``update=True`` replaces one by
+name. A picture is an openpyxl ``Image`` whose anchor carries its name and alt text
+(``picture.impl.description``); it is anchored to the cell under its top-left corner
+(``oneCellAnchor``), positions in points computed from the column widths and row
+heights as Excel does (default column 64 px, default row 15 pt). ``range.left``,
+``top``, ``width`` and ``height`` give the same geometry.
+
 What it does not do: calculate (formula cells read their value cached by Excel at the
 last save, ``None`` for formulas written in this session), autofit, colours and fonts,
-charts and pictures (the collections are empty).
+charts (the collection is empty).
 
 Saving never damages a workbook: openpyxl drops parts it does not model (charts,
 pivot tables, slicers, spills, xlwings Lite code...: see :mod:`cuadre.xl.parts`). When
 the file holds any, ``save()`` writes a new file beside it (``<name> (cuadre).xlsx``)
 and records why in ``book.impl.notes``; the original stays byte for byte as it was.
-Every save is atomic.
+Every save is atomic. The one refinement to :mod:`cuadre.xl.parts`: a drawing holding
+only plain pictures (what Cuadre, xlsxwriter or Excel write for an inserted picture)
+is kept when openpyxl reads and writes it back without losing anything
+(:func:`keep_pictures` proves it part by part: the drawing re-serialised by openpyxl
+must contain every element and attribute of the original, except Excel's shape
+creation ids and DPI flags; its relations must be embedded PNG, JPEG or GIF media).
+A drawing with a chart, a shape, a linked or cropped-away picture, or anything else
+stays "lost", and the workbook is then saved to the copy.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
+import posixpath
 import re
+import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import Element
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import xlwings as xw
+from defusedxml import ElementTree as SafeET
 from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.drawing.fill import Blip
+from openpyxl.drawing.geometry import PresetGeometry2D
+from openpyxl.drawing.image import Image as OpenpyxlImage
+from openpyxl.drawing.picture import PictureFrame, PictureLocking
+from openpyxl.drawing.spreadsheet_drawing import (
+    AbsoluteAnchor,
+    AnchorMarker,
+    OneCellAnchor,
+    SpreadsheetDrawing,
+    TwoCellAnchor,
+)
+from openpyxl.drawing.xdr import XDRPositiveSize2D
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 from openpyxl.worksheet.table import Table as OpenpyxlTable
 from openpyxl.worksheet.table import TableColumn, TableStyleInfo
@@ -59,7 +91,16 @@ from cuadre.findings import Finding, Location, info, warning
 from cuadre.io.atomic import write_atomic
 from cuadre.xl.parts import PackageReport, inspect_package
 
-__all__ = ["ENGINE_NAME", "CellError", "copy_path", "engine", "new_app", "open_book", "register"]
+__all__ = [
+    "ENGINE_NAME",
+    "CellError",
+    "copy_path",
+    "engine",
+    "keep_pictures",
+    "new_app",
+    "open_book",
+    "register",
+]
 
 ENGINE_NAME = "cuadre"
 MAX_ROWS = 1_048_576
@@ -343,7 +384,7 @@ class Books(base_classes.Books):
 
     def open(self, fullname: str, *args: Any, **kwargs: Any) -> Book:
         path = Path(fullname).resolve()
-        report = inspect_package(path)
+        report = keep_pictures(inspect_package(path))
         wb = openpyxl.load_workbook(path, keep_vba=report.has_vba, rich_text=False)
         book = Book(self, wb, path.name, path, report)
         self.books.append(book)
@@ -443,6 +484,7 @@ class Book(base_classes.Book):
                 )
             )
         _sync_tables(self.wb)
+        _number_shapes(self.wb)
         # formulas written here have no cached value: Excel computes them on opening
         self.wb.calculation.fullCalcOnLoad = True
         write_atomic(target, lambda tmp: self.wb.save(tmp))
@@ -616,8 +658,8 @@ class Sheet(base_classes.Sheet):
         return Tables(self)
 
     @property
-    def pictures(self) -> list[Any]:
-        return []
+    def pictures(self) -> Pictures:
+        return Pictures(self)
 
     @property
     def charts(self) -> list[Any]:
@@ -899,6 +941,24 @@ class Range(base_classes.Range):
         for c in range(self.arg1[1], self.arg2[1] + 1):
             self.ws.column_dimensions[get_column_letter(c)].width = value
 
+    # -- geometry (points, as Excel gives them)
+
+    @property
+    def left(self) -> float:
+        return _col_left(self.ws, self.column)
+
+    @property
+    def top(self) -> float:
+        return _row_top(self.ws, self.row)
+
+    @property
+    def width(self) -> float:
+        return _col_left(self.ws, self.arg2[1] + 1) - _col_left(self.ws, self.column)
+
+    @property
+    def height(self) -> float:
+        return _row_top(self.ws, self.arg2[0] + 1) - _row_top(self.ws, self.row)
+
     # -- addresses
 
     def get_address(
@@ -979,6 +1039,508 @@ class Range(base_classes.Range):
 
     def autofit(self, axis: Any = None) -> None:
         self.sheet.autofit(axis)
+
+
+# --------------------------------------------------------------------------- pictures
+
+EMU_PER_PT = 12_700
+PT_PER_PX = 0.75
+DEFAULT_COLUMN_PX = 64  # 8.43 characters of Calibri 11, Excel's default column
+MAX_DIGIT_PX = 7
+PICTURE_FORMATS = ("png", "jpeg", "gif")
+
+
+def _column_px(width: float) -> int:
+    """Pixels of a column ``width`` as stored in the file (ECMA-376 Part 1, 18.3.1.13)."""
+    return int((256 * width + int(128 / MAX_DIGIT_PX)) / 256 * MAX_DIGIT_PX)
+
+
+def _custom_columns(ws: Worksheet) -> dict[int, float]:
+    """Width in points of every column whose width is not the default."""
+    out: dict[int, float] = {}
+    for dim in ws.column_dimensions.values():
+        if dim.min and dim.max:
+            lo, hi = int(dim.min), int(dim.max)
+        else:  # created in this session: not yet given its span
+            lo = hi = column_index_from_string(dim.index)
+        if dim.hidden:
+            points = 0.0
+        elif dim.customWidth and dim.width is not None:
+            points = _column_px(float(dim.width)) * PT_PER_PX
+        else:
+            continue
+        for c in range(lo, hi + 1):
+            out[c] = points
+    return out
+
+
+def _default_column_pt(ws: Worksheet) -> float:
+    width = ws.sheet_format.defaultColWidth
+    return (_column_px(float(width)) if width else DEFAULT_COLUMN_PX) * PT_PER_PX
+
+
+def _default_row_pt(ws: Worksheet) -> float:
+    return float(ws.sheet_format.defaultRowHeight or 15.0)
+
+
+def _custom_rows(ws: Worksheet) -> dict[int, float]:
+    out: dict[int, float] = {}
+    for r, dim in ws.row_dimensions.items():
+        if dim.hidden:
+            out[r] = 0.0
+        elif dim.ht is not None:
+            out[r] = float(dim.ht)
+    return out
+
+
+def _col_left(ws: Worksheet, column: int) -> float:
+    """Points from the sheet's left edge to the left edge of ``column`` (1-based)."""
+    default = _default_column_pt(ws)
+    custom = _custom_columns(ws)
+    return (column - 1) * default + sum(w - default for c, w in custom.items() if c < column)
+
+
+def _row_top(ws: Worksheet, row: int) -> float:
+    """Points from the sheet's top edge to the top edge of ``row`` (1-based)."""
+    default = _default_row_pt(ws)
+    custom = _custom_rows(ws)
+    return (row - 1) * default + sum(h - default for r, h in custom.items() if r < row)
+
+
+def _locate(
+    position: float, sizes: dict[int, float], default: float, limit: int
+) -> tuple[int, int]:
+    """The 0-based column (or row) holding ``position`` points, and the offset in EMU."""
+    position = max(position, 0.0)
+    start, index = 0.0, 1
+    while index < limit:
+        size = sizes.get(index, default)
+        if start + size > position:
+            break
+        start += size
+        index += 1
+    return index - 1, round((position - start) * EMU_PER_PT)
+
+
+def _one_cell_anchor(
+    ws: Worksheet, left: float, top: float, width: float, height: float
+) -> OneCellAnchor:
+    col, col_off = _locate(left, _custom_columns(ws), _default_column_pt(ws), MAX_COLUMNS)
+    row, row_off = _locate(top, _custom_rows(ws), _default_row_pt(ws), MAX_ROWS)
+    return OneCellAnchor(
+        _from=AnchorMarker(col=col, colOff=col_off, row=row, rowOff=row_off),
+        ext=XDRPositiveSize2D(round(width * EMU_PER_PT), round(height * EMU_PER_PT)),
+    )
+
+
+def _frame(image: OpenpyxlImage) -> PictureFrame | None:
+    anchor = image.anchor
+    pic = getattr(anchor, "pic", None)
+    if pic is None and getattr(anchor, "groupShape", None) is not None:
+        pic = anchor.groupShape.pic
+    return pic
+
+
+def _new_frame(name: str) -> PictureFrame:
+    """A plain picture frame, as Excel writes an inserted picture."""
+    pic = PictureFrame()
+    pic.nvPicPr.cNvPr.name = name
+    pic.nvPicPr.cNvPr.id = 0  # numbered on save
+    pic.nvPicPr.cNvPicPr.picLocks = PictureLocking(noChangeAspect=True)
+    pic.blipFill.blip = Blip()
+    pic.spPr.prstGeom = PresetGeometry2D(prst="rect")
+    pic.spPr.ln = None
+    return pic
+
+
+def _number_shapes(wb: OpenpyxlWorkbook) -> None:
+    """Unique shape ids per drawing, as openpyxl numbers charts (1..n) and then pictures."""
+    for ws in wb.worksheets:
+        for i, image in enumerate(ws._images, start=len(ws._charts) + 1):
+            pic = _frame(image)
+            if pic is not None:
+                pic.nvPicPr.cNvPr.id = i
+
+
+def _read_picture(filename: str) -> tuple[OpenpyxlImage, float, float]:
+    """An openpyxl image from a file, with its natural size in points (at its dpi)."""
+    from PIL import Image as PILImage
+
+    data = Path(filename).read_bytes()
+    with PILImage.open(io.BytesIO(data)) as probe:
+        kind = (probe.format or "").lower()
+        dpi = probe.info.get("dpi") or (96.0, 96.0)
+        px_w, px_h = probe.size
+    if kind not in PICTURE_FORMATS:
+        raise ValueError(
+            f"the headless engine embeds PNG, JPEG or GIF pictures; {filename} is {kind or 'unknown'}"
+        )
+    image = OpenpyxlImage(io.BytesIO(data))
+    x_dpi, y_dpi = (float(dpi[0]) or 96.0), (float(dpi[1]) or 96.0)
+    return image, px_w * 72.0 / x_dpi, px_h * 72.0 / y_dpi
+
+
+class Picture(base_classes.Picture):
+    """A picture on a sheet: an openpyxl ``Image`` and its anchor (name, alt text, place)."""
+
+    def __init__(self, sheet: Sheet, image: OpenpyxlImage) -> None:
+        self.sheet = sheet
+        self.image = image
+
+    @property
+    def api(self) -> OpenpyxlImage:
+        return self.image
+
+    @property
+    def parent(self) -> Sheet:
+        return self.sheet
+
+    @property
+    def name(self) -> str:
+        pic = _frame(self.image)
+        return "" if pic is None else str(pic.nvPicPr.cNvPr.name or "")
+
+    @name.setter
+    def name(self, value: str) -> None:
+        pic = _frame(self.image)
+        if pic is not None:
+            pic.nvPicPr.cNvPr.name = value
+
+    @property
+    def description(self) -> str:
+        """The alt text (Excel: Format Picture > Alt Text)."""
+        pic = _frame(self.image)
+        return "" if pic is None else str(pic.nvPicPr.cNvPr.descr or "")
+
+    @description.setter
+    def description(self, value: str) -> None:
+        pic = _frame(self.image)
+        if pic is not None:
+            pic.nvPicPr.cNvPr.descr = value or None
+
+    def _geometry(self) -> tuple[float, float, float, float]:
+        ws = self.sheet.ws
+        a = self.image.anchor
+        if isinstance(a, AbsoluteAnchor):
+            return (
+                a.pos.x / EMU_PER_PT,
+                a.pos.y / EMU_PER_PT,
+                a.ext.width / EMU_PER_PT,
+                a.ext.height / EMU_PER_PT,
+            )
+        if not isinstance(a, OneCellAnchor | TwoCellAnchor):  # a cell address string
+            row, col = utils.a1_to_tuples(str(a))[0]
+            return (
+                _col_left(ws, col),
+                _row_top(ws, row),
+                self.image.width * PT_PER_PX,
+                self.image.height * PT_PER_PX,
+            )
+        start = a._from
+        left = _col_left(ws, start.col + 1) + start.colOff / EMU_PER_PT
+        top = _row_top(ws, start.row + 1) + start.rowOff / EMU_PER_PT
+        if isinstance(a, OneCellAnchor):
+            return left, top, a.ext.width / EMU_PER_PT, a.ext.height / EMU_PER_PT
+        end = a.to
+        right = _col_left(ws, end.col + 1) + end.colOff / EMU_PER_PT
+        bottom = _row_top(ws, end.row + 1) + end.rowOff / EMU_PER_PT
+        return left, top, right - left, bottom - top
+
+    def _place(self, left: float, top: float, width: float, height: float) -> None:
+        """Anchor to the cell under the top-left corner, keeping the picture frame."""
+        pic = _frame(self.image) or _new_frame(self.name or "Picture")
+        anchor = _one_cell_anchor(self.sheet.ws, left, top, width, height)
+        anchor.pic = pic
+        xfrm = pic.spPr.xfrm if pic.spPr is not None else None
+        if xfrm is not None and xfrm.off is not None and xfrm.ext is not None:
+            xfrm.off.x, xfrm.off.y = round(left * EMU_PER_PT), round(top * EMU_PER_PT)
+            xfrm.ext.width, xfrm.ext.height = anchor.ext.width, anchor.ext.height
+        self.image.anchor = anchor
+        self.image.width = round(width / PT_PER_PX)
+        self.image.height = round(height / PT_PER_PX)
+
+    @property
+    def left(self) -> float:
+        return self._geometry()[0]
+
+    @left.setter
+    def left(self, value: float) -> None:
+        _l, t, w, h = self._geometry()
+        self._place(float(value), t, w, h)
+
+    @property
+    def top(self) -> float:
+        return self._geometry()[1]
+
+    @top.setter
+    def top(self, value: float) -> None:
+        left, _t, w, h = self._geometry()
+        self._place(left, float(value), w, h)
+
+    @property
+    def width(self) -> float:
+        return self._geometry()[2]
+
+    @width.setter
+    def width(self, value: float) -> None:
+        left, t, w, h = self._geometry()
+        if self.lock_aspect_ratio and w:
+            h = h * float(value) / w
+        self._place(left, t, float(value), h)
+
+    @property
+    def height(self) -> float:
+        return self._geometry()[3]
+
+    @height.setter
+    def height(self, value: float) -> None:
+        left, t, w, h = self._geometry()
+        if self.lock_aspect_ratio and h:
+            w = w * float(value) / h
+        self._place(left, t, w, float(value))
+
+    @property
+    def lock_aspect_ratio(self) -> bool:
+        pic = _frame(self.image)
+        locks = None if pic is None else pic.nvPicPr.cNvPicPr.picLocks
+        return bool(locks is not None and locks.noChangeAspect)
+
+    @lock_aspect_ratio.setter
+    def lock_aspect_ratio(self, value: bool) -> None:
+        pic = _frame(self.image)
+        if pic is None:
+            return
+        if pic.nvPicPr.cNvPicPr.picLocks is None:
+            pic.nvPicPr.cNvPicPr.picLocks = PictureLocking()
+        pic.nvPicPr.cNvPicPr.picLocks.noChangeAspect = bool(value)
+
+    def delete(self) -> None:
+        images = self.sheet.ws._images
+        for i, image in enumerate(images):
+            if image is self.image:
+                del images[i]
+                return
+
+    def update(self, filename: str) -> Picture:
+        """xlwings' ``picture.update``: the new image at the old place, size, name and
+        alt text."""
+        description = self.description
+        new: Picture = utils.excel_update_picture(self, filename)
+        new.description = description
+        return new
+
+    def index(self) -> int:
+        return [p.image for p in self.sheet.pictures].index(self.image) + 1
+
+
+class Pictures(base_classes.Pictures):
+    """The pictures of a sheet (openpyxl's ``ws._images``, in z-order)."""
+
+    def __init__(self, sheet: Sheet) -> None:
+        self.sheet = sheet
+
+    @property
+    def api(self) -> list[OpenpyxlImage]:
+        return list(self.sheet.ws._images)
+
+    @property
+    def parent(self) -> Sheet:
+        return self.sheet
+
+    def _all(self) -> list[Picture]:
+        return [Picture(self.sheet, image) for image in self.sheet.ws._images]
+
+    def __call__(self, name_or_index: int | str) -> Picture:
+        pictures = self._all()
+        if isinstance(name_or_index, int):
+            if not 1 <= name_or_index <= len(pictures):
+                raise KeyError(name_or_index)
+            return pictures[name_or_index - 1]
+        for picture in pictures:
+            if picture.name.lower() == str(name_or_index).lower():
+                return picture
+        raise KeyError(name_or_index)
+
+    def __len__(self) -> int:
+        return len(self.sheet.ws._images)
+
+    def __iter__(self) -> Iterator[Picture]:
+        return iter(self._all())
+
+    def __contains__(self, key: str) -> bool:
+        return any(p.name.lower() == str(key).lower() for p in self._all())
+
+    def add(
+        self,
+        filename: str,
+        link_to_file: bool = False,
+        save_with_document: bool = True,
+        left: float | None = None,
+        top: float | None = None,
+        width: float | None = None,
+        height: float | None = None,
+        anchor: Any = None,
+    ) -> Picture:
+        """Embed the picture in ``filename`` (points; -1 or None: its natural size)."""
+        if link_to_file:
+            raise NotImplementedError("the headless engine embeds pictures; it cannot link them")
+        image, natural_w, natural_h = _read_picture(str(filename))
+        if width is None or width < 0:
+            width = natural_w
+        if height is None or height < 0:
+            height = natural_h
+        if anchor is not None:
+            left, top = float(anchor.left), float(anchor.top)
+        taken = {p.name.lower() for p in self._all()}
+        name = next(f"Picture {i}" for i in itertools.count(1) if f"picture {i}" not in taken)
+        ws = self.sheet.ws
+        placed = _one_cell_anchor(ws, left or 0.0, top or 0.0, float(width), float(height))
+        placed.pic = _new_frame(name)
+        image.anchor = placed
+        image.width, image.height = round(width / PT_PER_PX), round(height / PT_PER_PX)
+        ws._images.append(image)
+        return Picture(self.sheet, image)
+
+
+# --------------------------------------------------------------------------- pictures kept
+
+_DRAWING_PART = re.compile(r"^xl/drawings/drawing\d+\.xml$")
+_MEDIA_PART = re.compile(r"^xl/media/[^/]+\.(png|jpe?g|gif)$", re.IGNORECASE)
+_IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_HARMLESS_EXTENSIONS = frozenset(
+    {
+        "{FF2B5EF4-FFF2-40B4-BE49-F238E27FC236}",  # a16:creationId: an id Excel makes anew
+        "{28A0092B-C50C-407E-A947-70E740481C1C}",  # a14:useLocalDpi: a compression hint
+    }
+)
+_ADDED_BY_OPENPYXL = frozenset({"ln"})
+"""openpyxl writes an empty outline (``<a:ln><a:prstDash val="solid"/></a:ln>``, no
+fill: nothing drawn) on every picture."""
+_ANCHOR_PARTS = frozenset({"from", "to", "pos", "ext", "pic", "clientData"})
+_BOOLEAN = {"true": "1", "false": "0"}
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _harmless(element: Element) -> bool:
+    return _local(element.tag) == "extLst" and all(
+        _local(ext.tag) == "ext" and ext.get("uri") in _HARMLESS_EXTENSIONS for ext in element
+    )
+
+
+def _covers(again: Element, original: Element) -> bool:
+    """True when ``again`` (openpyxl's re-serialisation) holds every element, attribute
+    and text of ``original``, in order; it may add only :data:`_ADDED_BY_OPENPYXL`."""
+    if _local(again.tag) != _local(original.tag):
+        return False
+    for key, value in original.attrib.items():
+        other = again.get(key)
+        if other is None or _BOOLEAN.get(other, other) != _BOOLEAN.get(value, value):
+            return False
+    if (original.text or "").strip() != (again.text or "").strip():
+        return False
+    wanted = [c for c in original if not _harmless(c)]
+    given = list(again)
+    i = 0
+    for child in wanted:
+        while i < len(given) and not _covers(given[i], child):
+            if _local(given[i].tag) not in _ADDED_BY_OPENPYXL:
+                return False
+            i += 1
+        if i == len(given):
+            return False
+        i += 1
+    return all(_local(c.tag) in _ADDED_BY_OPENPYXL for c in given[i:])
+
+
+def _rels_part(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def _picture_drawing(zf: zipfile.ZipFile, part: str) -> set[str] | None:
+    """The media of ``part`` when it holds only pictures openpyxl keeps; else None."""
+    from PIL import Image as PILImage
+
+    names = set(zf.namelist())
+    rels_part = _rels_part(part)
+    if rels_part not in names:
+        return None
+    root = SafeET.fromstring(zf.read(part))
+    rels = SafeET.fromstring(zf.read(rels_part))
+    if _local(root.tag) != "wsDr" or not len(root):
+        return None
+    embeds: set[str] = set()
+    for anchor in root:
+        if _local(anchor.tag) not in ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor"):
+            return None
+        kinds = [_local(c.tag) for c in anchor]
+        if kinds.count("pic") != 1 or not set(kinds) <= _ANCHOR_PARTS:
+            return None
+        blips = [e for e in anchor.iter() if _local(e.tag) == "blip"]
+        if len(blips) != 1 or blips[0].get(f"{_REL_NS}embed") is None:
+            return None
+        if blips[0].get(f"{_REL_NS}link") is not None:
+            return None
+        embeds.add(str(blips[0].get(f"{_REL_NS}embed")))
+    media: dict[str, str] = {}
+    for rel in rels:
+        given = str(rel.get("Target", ""))
+        # relative to the drawing's folder, or absolute from the package root (openpyxl)
+        target = posixpath.normpath(
+            given[1:] if given.startswith("/") else posixpath.join(posixpath.dirname(part), given)
+        )
+        if (
+            rel.get("Type") != _IMAGE_REL
+            or rel.get("TargetMode") == "External"
+            or not _MEDIA_PART.match(target)
+            or target not in names
+        ):
+            return None
+        media[str(rel.get("Id"))] = target
+    if not embeds <= set(media):
+        return None
+    for target in set(media.values()):
+        try:
+            with PILImage.open(io.BytesIO(zf.read(target))) as probe:
+                if (probe.format or "").lower() not in PICTURE_FORMATS:
+                    return None
+        except OSError:
+            return None
+    again = SpreadsheetDrawing.from_tree(root).to_tree()
+    if not _covers(again, root):
+        return None
+    return {rels_part, *media.values()}
+
+
+def keep_pictures(report: PackageReport) -> PackageReport:
+    """``report`` without the drawings (and their media) that hold only pictures the
+    engine keeps whole; see the module docstring. Everything else stays lost."""
+    drawings = [p for p in report.lost if _DRAWING_PART.match(p)]
+    if not drawings:
+        return report
+    kept: set[str] = set()
+    with zipfile.ZipFile(report.path) as zf:
+        for part in drawings:
+            try:
+                parts = _picture_drawing(zf, part)
+            except (SafeET.ParseError, KeyError, ValueError, TypeError):
+                parts = None
+            if parts is not None:
+                kept |= {part, *parts}
+    if not kept:
+        return report
+    pairs = [(p, r) for p, r in zip(report.lost, report.reasons, strict=True) if p not in kept]
+    return PackageReport(
+        report.path,
+        report.parts,
+        [p for p, _r in pairs],
+        [r for _p, r in pairs],
+        report.has_vba,
+    )
 
 
 # --------------------------------------------------------------------------- tables

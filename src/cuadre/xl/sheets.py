@@ -13,19 +13,30 @@ readers do. Rows pasted right under a table that did not grow are read too. The 
 there, once, at the shell; every problem is a finding located ``OpenItems!H17``.
 
 Writing: an output sheet (Matches, Unapplied, Aging, Issues, Evidence) is Cuadre's:
-it is deleted and written again at the same place on every run (so a re-run gives the
-same sheet, never a second one), with its title, controls and an Excel table named as
-in the contract. No other sheet is touched. Text cells are formatted as text before
+it is written again in place on every run (the same sheet and the same Excel table,
+cleared and resized, so a re-run gives the same sheet, never a second one, and
+formulas elsewhere that point at it keep working), with its title, controls and an
+Excel table named as in the contract. No other sheet is touched. Text cells are formatted as text before
 they are written, and text starting with ``=``, ``+``, ``-`` or ``@`` gets Excel's
 text prefix (an apostrophe), so a payer name can never become a formula (OWASP "CSV
 injection") and ids keep their leading zeros.
+
+Pictures (:class:`~cuadre.workbook.writer.Picture`) are added with xlwings'
+``sheet.pictures.add`` at the places :func:`~cuadre.workbook.writer.picture_layout`
+gives (the same as in a file written by ``write_workbook``), under their own name: a
+picture of that name already on the sheet is replaced, never duplicated. xlwings adds
+pictures from a file, so each PNG goes through a temporary file, removed at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import json
+import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,9 +50,18 @@ from cuadre.io.tables import raw_from_grid
 from cuadre.model.tables import PROVENANCE, Kind, TableSchema
 from cuadre.model.validate import RawTable, ReadOptions, coerce_table
 from cuadre.money import exponents_for, minor_to_float
-from cuadre.workbook.writer import DATE_FORMAT, TEXT_FORMAT, ControlRow, SheetSpec, money_format
+from cuadre.workbook.writer import (
+    DATE_FORMAT,
+    PX_PER_PT,
+    TEXT_FORMAT,
+    ControlRow,
+    PicturePlacement,
+    SheetSpec,
+    money_format,
+    picture_layout,
+)
 
-__all__ = ["InputTable", "find_table", "read_input", "write_sheets"]
+__all__ = ["InputTable", "find_table", "read_input", "write_picture", "write_sheets"]
 
 _FORMULA_START = ("=", "+", "-", "@")
 MAX_WIDTH = 60.0
@@ -241,17 +261,21 @@ def _control_value(control: ControlRow) -> tuple[Any, str | None]:
 
 
 def _replace_sheet(book: xw.Book, name: str, after: xw.Sheet | None) -> xw.Sheet:
-    """Delete Cuadre's sheet ``name`` if present and add it again at the same place."""
+    """Replace Cuadre's sheet ``name`` by a new one at the same place (or add it).
+
+    The new sheet is added before the old one is deleted: a workbook must keep a
+    sheet, and a workbook holding only Cuadre's sheet is still re-run."""
     old = _sheet(book, name)
-    if old is not None:
-        position = old.index
-        names = [s.name for s in book.sheets]
-        neighbour = names[position] if position < len(names) else None  # the sheet after
-        old.delete()
-        if neighbour is not None:
-            return book.sheets.add(name, before=book.sheets[neighbour])
-        return book.sheets.add(name, after=book.sheets[-1])
-    return book.sheets.add(name, after=after or book.sheets[-1])
+    if old is None:
+        return book.sheets.add(name, after=after or book.sheets[-1])
+    taken = {s.name.lower() for s in book.sheets}
+    temporary = next(
+        t for i in itertools.count(1) if (t := f"~{i} {name}"[:31]).lower() not in taken
+    )
+    new = book.sheets.add(temporary, before=old)
+    old.delete()
+    new.name = name
+    return new
 
 
 @dataclass
@@ -262,7 +286,7 @@ class _Pending:
 
 
 def _write_controls(sheet: xw.Sheet, spec: SheetSpec, pending: list[_Pending]) -> int:
-    """Title, subtitle, control rows and notes; returns the table's header row."""
+    """Title, subtitle, control rows and notes; returns the first row after them."""
     sheet["A1"].value = _safe_text(spec.title or spec.name)
     if spec.subtitle:
         sheet["A2"].value = _safe_text(spec.subtitle)
@@ -283,7 +307,7 @@ def _write_controls(sheet: xw.Sheet, spec: SheetSpec, pending: list[_Pending]) -
         for note in spec.notes:
             sheet.range((row, 1)).value = _safe_text(note)
             row += 1
-    return row + 1
+    return row
 
 
 def _write_table(sheet: xw.Sheet, spec: SheetSpec, header_row: int) -> None:
@@ -314,16 +338,140 @@ def _write_table(sheet: xw.Sheet, spec: SheetSpec, header_row: int) -> None:
     sheet.tables.add(source=sheet.range((header_row, 1), (last, len(names))), name=spec.table_name)
 
 
+def _set_alt_text(picture: xw.Picture, text: str) -> None:
+    """Alt text: xlwings has no property for it. The headless engine keeps it as
+    ``description``; in Excel it is the shape's ``AlternativeText`` (Windows COM)."""
+    impl = picture.impl
+    if hasattr(impl, "description"):
+        impl.description = text
+        return
+    # Excel on macOS (appscript) has no such path: alt text is a nicety, never a failure.
+    with contextlib.suppress(Exception):
+        picture.api.ShapeRange.AlternativeText = text
+
+
+def write_picture(sheet: xw.Sheet, place: PicturePlacement) -> xw.Picture:
+    """Add (or replace, by name) one picture at its place; returns it."""
+    picture = place.picture
+    cell = sheet.range((place.row + 1, place.col + 1))
+    left = float(cell.left) + place.x_offset / PX_PER_PT
+    top = float(cell.top) + place.y_offset / PX_PER_PT
+    width, height = place.width / PX_PER_PT, place.height / PX_PER_PT
+    fd, path = tempfile.mkstemp(suffix=".png", prefix="cuadre-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(picture.png)
+        added = sheet.pictures.add(
+            path, name=picture.name, update=True, left=left, top=top, width=width, height=height
+        )
+    finally:
+        with contextlib.suppress(OSError):  # Excel may still hold it: the temp dir is cleaned
+            os.unlink(path)
+    # update=True keeps a replaced picture's old place and size: set this run's
+    added.left, added.top, added.width, added.height = left, top, width, height
+    _set_alt_text(added, picture.description or picture.name)
+    return added
+
+
+class _TableInPlace:
+    """A sheet as :func:`_write_table` sees it, except that ``tables.add`` resizes the
+    table already there instead of adding a second one."""
+
+    def __init__(self, sheet: xw.Sheet, table: xw.main.Table) -> None:
+        self._sheet = sheet
+        self._table = table
+        self.tables = self
+
+    def range(self, *args: Any) -> xw.Range:
+        return self._sheet.range(*args)
+
+    def add(self, source: xw.Range, name: str | None = None, **_: Any) -> xw.main.Table:
+        self._table.resize(source)
+        if name and self._table.name != name:
+            self._table.name = name
+        return self._table
+
+
+def _own_table(sheet: xw.Sheet, name: str) -> xw.main.Table | None:
+    for table in sheet.tables:
+        if table.name.lower() == name.lower():
+            return table
+    return None
+
+
+def _layout(spec: SheetSpec) -> tuple[list[PicturePlacement], int]:
+    """Where the spec's pictures go and its table's header row (1-based), below the
+    title, controls and notes :func:`_write_controls` writes from row 1."""
+    next_free = 3 + (1 + len(spec.controls) + len(spec.notes) if spec.controls or spec.notes else 0)
+    placements, header = picture_layout(spec.pictures, next_free - 1)
+    return placements, header + 1
+
+
+def _make_room(sheet: xw.Sheet, table: xw.main.Table, need: int) -> bool:
+    """Move the table down to row ``need`` by inserting whole rows above it, as a user
+    would: Excel shifts the table and every reference to it. False where the engine
+    cannot insert rows (the headless engine: there references are text in the file)."""
+    try:
+        sheet.range(f"{table.range.row}:{need - 1}").insert(shift="down")
+    except NotImplementedError:
+        return False
+    return True
+
+
+def _rewrite(
+    sheet: xw.Sheet, table: xw.main.Table, spec: SheetSpec, need: int, pending: list[_Pending]
+) -> bool:
+    """Write ``spec`` over its sheet in place: same sheet, same table (resized). False,
+    nothing changed, when the table does not start in column A, or must move down and
+    the engine cannot insert rows."""
+    if table.range.column != 1:
+        return False
+    if need > table.range.row and not _make_room(sheet, table, need):
+        return False
+    if table.show_totals:  # written here without a totals row (the template has one)
+        table.show_totals = False
+    top = table.range.row
+    old_width = table.range.shape[1]
+    used = sheet.used_range
+    width = max(used.column + used.shape[1] - 1, old_width)
+    if top > 1:
+        sheet.range((1, 1), (top - 1, width)).clear()  # title, controls, notes of the last run
+    body = table.data_body_range
+    if body is not None:
+        body.clear()
+    wanted = {picture.name.lower() for picture in spec.pictures}
+    for picture in list(sheet.pictures):  # the last run's; same names are replaced later
+        if picture.name.lower() not in wanted:
+            picture.delete()
+    _write_controls(sheet, spec, pending)
+    _write_table(_TableInPlace(sheet, table), spec, top)  # type: ignore[arg-type]
+    new_width = table.range.shape[1]
+    if old_width > new_width:
+        sheet.range((top, new_width + 1), (top, old_width)).clear()
+    return True
+
+
 def write_sheets(book: xw.Book, specs: Sequence[SheetSpec]) -> None:
     """Write ``specs`` (Cuadre's output sheets) into ``book``, replacing earlier runs'.
 
-    Live control formulas are written last, once every table they name exists."""
+    A sheet written before is rewritten in place: the sheet and its Excel table are
+    never deleted (in Excel that would turn every formula pointing at them, such as
+    ``=SUM(aging[total])`` or ``=Matches!B5``, into ``#REF!``); its cells are cleared,
+    the controls written again, the table resized (whole rows inserted above it when
+    the control block grew), pictures replaced by name. Live control formulas are
+    written last, once every table they name exists."""
     pending: list[_Pending] = []
     previous: xw.Sheet | None = None
     for spec in specs:
-        sheet = _replace_sheet(book, spec.name, previous)
-        header_row = _write_controls(sheet, spec, pending)
-        _write_table(sheet, spec, header_row)
+        sheet = _sheet(book, spec.name)
+        table = _own_table(sheet, spec.table_name) if sheet is not None else None
+        placements, header = _layout(spec)
+        if sheet is None or table is None or not _rewrite(sheet, table, spec, header, pending):
+            sheet = _replace_sheet(book, spec.name, previous)
+            _write_controls(sheet, spec, pending)
+            _write_table(sheet, spec, header)
+        for place in placements:
+            write_picture(sheet, place)
         previous = sheet
     for p in pending:
         p.sheet.range((p.row, 2)).formula = p.formula
