@@ -35,13 +35,37 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         subprocess.run(
-            [sys.executable, str(HERE / "generate.py"), "--customers", str(args.customers),
-             "--invoices", str(args.invoices), "--seed", str(args.seed), "--out", str(d)],
-            check=True, capture_output=True,
+            [
+                sys.executable,
+                str(HERE / "generate.py"),
+                "--customers",
+                str(args.customers),
+                "--invoices",
+                str(args.invoices),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(d),
+            ],
+            check=True,
+            capture_output=True,
         )
-        cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "cuadre", "match",
-               "--open-items", str(d / "open_items.csv"), "--payments", str(d / "payments.csv"),
-               "--customers", str(d / "customers.csv"), "--out", str(d / "allocations.csv")]
+        cmd = [
+            "/usr/bin/time",
+            "-v",
+            sys.executable,
+            "-m",
+            "cuadre",
+            "match",
+            "--open-items",
+            str(d / "open_items.csv"),
+            "--payments",
+            str(d / "payments.csv"),
+            "--customers",
+            str(d / "customers.csv"),
+            "--out",
+            str(d / "allocations.csv"),
+        ]
         started = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)
         wall = time.perf_counter() - started
@@ -49,8 +73,7 @@ def main() -> None:
             sys.exit(proc.stderr[-2000:])
         rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
         alloc, _ = read_table(d / "allocations.csv", ALLOCATIONS)
-        truth = pd.read_csv(d / "truth.csv", dtype=str, keep_default_na=False,
-                            encoding="utf-8-sig")
+        truth = pd.read_csv(d / "truth.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
         truth["amount_applied"] = (
             truth["amount_applied"].str.replace(".", "", regex=False).astype("int64")
         )

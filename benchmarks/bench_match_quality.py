@@ -38,22 +38,34 @@ def _describe(frame: pd.DataFrame) -> str:
 
 def misses(alloc: pd.DataFrame, truth: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
     """One row per payment with documents whose automatic rows differ from the truth."""
-    out = []
-    pays = payments.set_index("payment_id")
     t_docs = truth[truth["document_id"].ne("")]
-    for pid, t in t_docs.groupby("line_id", sort=False):
-        a = alloc[alloc["payment_id"].eq(pid)]
-        auto = a[a["status"].eq("auto") & a["document_id"].ne("")]
-        want = set(zip(t["document_id"], t["amount_applied"].astype("int64"), strict=True))
-        got = set(zip(auto["document_id"], auto["amount_applied"].astype("int64"), strict=True))
-        if want == got:
-            continue
-        p = pays.loc[pid]
+    want = t_docs.groupby("line_id").apply(
+        lambda g: frozenset(
+            zip(g["document_id"], g["amount_applied"].astype("int64"), strict=True)
+        ),
+        include_groups=False,
+    )
+    auto = alloc[alloc["status"].eq("auto") & alloc["document_id"].ne("")]
+    got = auto.groupby("payment_id").apply(
+        lambda g: frozenset(
+            zip(g["document_id"], g["amount_applied"].astype("int64"), strict=True)
+        ),
+        include_groups=False,
+    )
+    bad = [k for k in want.index if got.get(k, frozenset()) != want[k]]
+    if not bad:
+        return pd.DataFrame()
+    pays = payments.set_index("payment_id")
+    by_t = {k: g for k, g in truth[truth["line_id"].isin(bad)].groupby("line_id")}
+    by_a = {k: g for k, g in alloc[alloc["payment_id"].isin(bad)].groupby("payment_id")}
+    out = []
+    for pid in bad:
+        t, a, p = by_t[pid], by_a.get(pid, alloc.iloc[0:0]), pays.loc[pid]
         out.append(
             {
                 "payment_id": pid,
                 "scenario": t["scenario"].iloc[0],
-                "wrong_auto": bool(got),
+                "wrong_auto": pid in got.index,
                 "amount": int(p["amount"]),
                 "payer_name": p["payer_name"],
                 "payer_account": p["payer_account"],

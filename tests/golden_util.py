@@ -21,13 +21,14 @@ import csv
 import datetime as dt
 import io
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 
+from cuadre.findings import Finding
 from cuadre.model.tables import TableSchema
 
 Row = tuple[str, str, str]
@@ -157,6 +158,31 @@ def assert_golden_table(frame: pd.DataFrame, schema: TableSchema | None, path: P
     actual = to_csv_frame(frame, schema).reset_index(drop=True)
     expected = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     pd.testing.assert_frame_equal(actual.astype(str), expected, check_dtype=False, obj=str(path))
+
+
+def findings_table(
+    findings: Iterable[Finding],
+    columns: Sequence[str] = ("severity", "code", "location", "message"),
+) -> pd.DataFrame:
+    """Findings in the order found, one text column per ``Finding`` attribute named (the
+    severity as its value, the location as ``file:row:col``): a compact golden form.
+    (``cuadre.findings.findings_frame`` is the Issues-sheet form, errors first.)"""
+
+    def text(f: Finding, name: str) -> str:
+        value = getattr(f, name)
+        return str(getattr(value, "value", value))
+
+    rows = [[text(f, c) for c in columns] for f in findings]
+    return pd.DataFrame(rows, columns=list(columns), dtype=object)
+
+
+def assert_golden_tables(
+    tables: Mapping[str, tuple[pd.DataFrame, TableSchema | None]], folder: Path
+) -> None:
+    """:func:`assert_golden_table` for each ``file name -> (table, schema)`` in ``folder``."""
+    for name, (frame, schema) in tables.items():
+        assert_golden_table(frame, schema, Path(folder) / name)
+
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 """The public sample files beside the repository (``../shared/realdata``), if present."""

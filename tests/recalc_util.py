@@ -53,11 +53,10 @@ def poison(src: Path, dst: Path) -> int:
     return count
 
 
-def recalculate(book: Path, root: Path, at_least: int = 1) -> dict[str, list[list[str]]]:
-    """Poison ``book``, let LibreOffice recalculate it and return each sheet's cells."""
+def libreoffice_sheets(book: Path, root: Path) -> dict[str, list[list[str]]]:
+    """Open ``book`` in LibreOffice (recalculating on load) and return each sheet's cells
+    as text, exported to CSV under ``root``."""
     soffice = require_soffice()
-    poisoned = root / "poisoned.xlsx"
-    assert poison(book, poisoned) >= at_least
     profile = root / "profile" / "user"
     profile.mkdir(parents=True)
     (profile / "registrymodifications.xcu").write_text(RECALC_ALWAYS)
@@ -71,17 +70,25 @@ def recalculate(book: Path, root: Path, at_least: int = 1) -> dict[str, list[lis
             _CSV_FILTER,
             "--outdir",
             str(out),
-            str(poisoned),
+            str(book),
         ],
         check=True,
         capture_output=True,
         timeout=300,
     )
     sheets = {}
-    for path in out.glob("poisoned-*.csv"):
+    for path in out.glob(f"{book.stem}-*.csv"):
         with open(path, newline="", encoding="utf-8") as fh:
-            sheets[path.stem.removeprefix("poisoned-")] = list(csv.reader(fh))
+            sheets[path.stem.removeprefix(f"{book.stem}-")] = list(csv.reader(fh))
     return sheets
+
+
+def recalculate(book: Path, root: Path, at_least: int = 1) -> dict[str, list[list[str]]]:
+    """Poison ``book``, let LibreOffice recalculate it and return each sheet's cells."""
+    require_soffice()
+    poisoned = root / "poisoned.xlsx"
+    assert poison(book, poisoned) >= at_least
+    return libreoffice_sheets(poisoned, root)
 
 
 def assert_formulas_recalculate(book: Path, sheets: dict[str, list[list[str]]]) -> int:

@@ -163,3 +163,79 @@ def test_an_invoice_not_in_the_list_is_dated_by_the_operation() -> None:
     # the invoice list wins over the operation's date
     listed = invoices([{"document_id": "F9", "document_date": "2026-10-30", "amount_open": 1}])
     assert accrue_unbilled(o, listed, END).unbilled["operation_id"].tolist() == ["OP8"]
+
+
+def _read_operations(tmp_path, body: str, **options) -> pd.DataFrame:
+    from cuadre.io.tables import read_table
+    from cuadre.model.validate import ReadOptions
+
+    path = tmp_path / "operations.csv"
+    path.write_text(body, encoding="utf-8")
+    table, findings = read_table(path, OPERATIONS, ReadOptions(**options))
+    assert not [f for f in findings if f.is_error], findings
+    return table
+
+
+def test_quantity_and_rate_are_read_with_the_files_decimal_separator(tmp_path) -> None:
+    """A decimal-comma file: 250.000,50 is 250000.50, not 250.0005; and 1.234 (two ways)
+    follows the file's other numbers."""
+    table = _read_operations(
+        tmp_path,
+        "operation_id;customer_id;completed_date;currency;amount;quantity;rate\n"
+        "OP1;C1;15/10/2026;COP;;2;250.000,50\n"
+        "OP2;C1;15/10/2026;COP;;1,5;1.234\n",
+    )
+    assert table["invoice_date"].dtype == "datetime64[ns]"  # the schema's own column
+    a = accrue_unbilled(table, invoices([]), END)
+    assert a.unbilled["unbilled"].tolist() == [50_000_100, 185_100]
+    assert [f.code for f in a.findings] == []
+
+
+def test_ambiguous_quantities_follow_the_options_and_are_reported(tmp_path) -> None:
+    from cuadre.model.validate import ReadOptions
+
+    body = "operation_id,customer_id,completed_date,currency,quantity,rate\nOP1,C1,2026-10-15,MXN,1,1.250\n"
+    table = _read_operations(tmp_path, body)
+    a = accrue_unbilled(table, invoices([]), END)
+    assert a.unbilled["unbilled"].tolist() == [125]  # 1.250 read with "." by default
+    assert [(f.code, f.location.row) for f in a.findings] == [("AMBIGUOUS_NUMBER", 2)]
+    b = accrue_unbilled(table, invoices([]), END, options=ReadOptions(decimal_separator=","))
+    assert b.unbilled["unbilled"].tolist() == [125_000]  # 1.250 is one thousand two hundred
+    assert b.findings == []
+
+
+def test_quantities_are_exact_and_bad_ones_are_located() -> None:
+    a = accrue_unbilled(
+        ops(
+            [
+                {"operation_id": "OP1", "quantity": "0.1", "rate": "0.3"},  # 0.03, no float noise
+                {"operation_id": "OP2", "quantity": "3", "rate": "12,5,0"},
+                {"operation_id": "OP3", "quantity": "1", "rate": "0.12345678"},
+            ]
+        ),
+        invoices([]),
+        END,
+    )
+    assert a.unbilled["unbilled"].tolist() == [3, 0, 12]
+    found = [(f.code, f.location.file, f.location.row) for f in a.findings]
+    assert found == [("NO_AMOUNT", "test.csv", 3), ("ROUNDED", "test.csv", 4)]
+    assert "rate '12,5,0' is not a number" in a.findings[0].message
+
+
+def test_early_invoice_is_located_at_the_operation_row() -> None:
+    _, findings = sales_cutoff(
+        ops(
+            [
+                {"operation_id": "A", "amount": 100, "completed_date": "2026-10-30"},
+                {
+                    "operation_id": "B",
+                    "amount": 100,
+                    "completed_date": "2026-11-02",
+                    "invoice_id": "F2",
+                },
+            ]
+        ),
+        invoices([{"document_id": "F2", "document_date": "2026-10-31", "amount_open": 116}]),
+        END,
+    )
+    assert [(f.code, str(f.location)) for f in findings] == [("CUTOFF_EARLY_INVOICE", "test.csv:3")]

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 from typer.testing import CliRunner
 
@@ -372,7 +373,9 @@ def test_addin_build_and_run_a_script(tmp_path):
     shutil.copy(Path(__file__).parents[1] / "workbooks" / "Cuadre Close.xlsx", book)
     r = runner.invoke(app, ["run", "close", "--workbook", str(book)])
     assert r.exit_code == 1  # an empty template: the as-of date and the bank lines are missing
-    assert "Settings!B5" in r.stderr
+    settings = openpyxl.load_workbook(book)["Settings"]
+    as_of_row = next(c.row for c in settings["A"] if c.value == "as_of")
+    assert f"Settings!B{as_of_row}" in r.stderr
     assert runner.invoke(app, ["run", "nope", "--workbook", str(book)]).exit_code == 1
 
 
@@ -552,3 +555,34 @@ def test_help_lists_every_command():
         assert result.exit_code == 0, result.output
         listed = set(re.findall(r"^│ (\w+) ", result.output, flags=re.M))
         assert set(commands) <= listed, (group, set(commands) - listed)
+
+
+def test_import_erp_history_out_feeds_the_as_of_aging(tmp_path):
+    """An FBL5N "all items" export: open items to --out, open + cleared to --history-out,
+    and `aging --history` on it rebuilds the aging before the invoice was cleared."""
+    from importers.test_erp_history import ALL_ITEMS
+
+    export = tmp_path / "fbl5n.csv"
+    export.write_bytes(ALL_ITEMS)
+    oi, history, aging = tmp_path / "oi.csv", tmp_path / "history.csv", tmp_path / "aging.csv"
+    r = runner.invoke(
+        app,
+        ["import", "erp", str(export), "--profile", "sap_fbl5n", "--out", str(oi),
+         "--history-out", str(history)],
+    )
+    assert r.exit_code == 0, r.output
+    assert "4 history items (2 cleared)" in r.output
+    written = pd.read_csv(history, dtype=str, keep_default_na=False)
+    assert sorted(written["document_id"]) == ["1400000050", "1700000012", "1800000077",
+                                              "1800000101"]
+    assert set(written.loc[written["clearing_date"] != "", "clearing_document"]) == {
+        "1400000050"
+    }
+    r = runner.invoke(
+        app,
+        ["aging", "--history", "--open-items", str(history), "--as-of", "2026-10-15",
+         "--out", str(aging)],
+    )
+    assert r.exit_code == 0, r.output
+    rows = pd.read_csv(aging, dtype=str).set_index("customer_id")
+    assert rows.loc["100123", "1-30"].replace(",", "") in ("238", "238.00")

@@ -7,21 +7,47 @@ from helpers import customers, open_items, payments
 
 OI = open_items(
     [
-        {"customer_id": "C1", "customer_name": "Distribuidora Ñandú S.A. de C.V.",
-         "document_id": "FA-104233", "due_date": "2026-10-01", "amount_open": 116000,
-         "reference": "PO 4500123"},
-        {"customer_id": "C1", "customer_name": "Distribuidora Ñandú S.A. de C.V.",
-         "document_id": "FA-104240", "due_date": "2026-10-05", "amount_open": 50000},
-        {"customer_id": "C2", "customer_name": "Acme Inc.", "document_id": "INV-10023",
-         "due_date": "2026-08-31", "amount_open": 25000, "currency": "USD"},
-        {"customer_id": "C2", "customer_name": "Acme Inc.", "document_id": "INV-10024",
-         "due_date": "2026-09-30", "amount_open": 30000, "currency": "USD"},
+        {
+            "customer_id": "C1",
+            "customer_name": "Distribuidora Ñandú S.A. de C.V.",
+            "document_id": "FA-104233",
+            "due_date": "2026-10-01",
+            "amount_open": 116000,
+            "reference": "PO 4500123",
+        },
+        {
+            "customer_id": "C1",
+            "customer_name": "Distribuidora Ñandú S.A. de C.V.",
+            "document_id": "FA-104240",
+            "due_date": "2026-10-05",
+            "amount_open": 50000,
+        },
+        {
+            "customer_id": "C2",
+            "customer_name": "Acme Inc.",
+            "document_id": "INV-10023",
+            "due_date": "2026-08-31",
+            "amount_open": 25000,
+            "currency": "USD",
+        },
+        {
+            "customer_id": "C2",
+            "customer_name": "Acme Inc.",
+            "document_id": "INV-10024",
+            "due_date": "2026-09-30",
+            "amount_open": 30000,
+            "currency": "USD",
+        },
     ]
 )
 CUST = customers(
     [
-        {"customer_id": "C1", "customer_name": "Distribuidora Ñandú S.A. de C.V.",
-         "bank_accounts": "012180001234567897", "aliases": "GRUPO NANDU"},
+        {
+            "customer_id": "C1",
+            "customer_name": "Distribuidora Ñandú S.A. de C.V.",
+            "bank_accounts": "012180001234567897",
+            "aliases": "GRUPO NANDU",
+        },
         {"customer_id": "C2", "customer_name": "Acme Inc.", "tax_id": "12-3456789"},
     ]
 )
@@ -77,9 +103,21 @@ def test_no_remittance_known_account_single_amount():
     assert "payer account" in a["reason"].iloc[0]
 
 
-def test_no_remittance_name_and_whole_balance_is_only_suggested_by_name():
+def test_no_remittance_exact_name_and_whole_balance_is_applied():
+    # the payer's name is the customer's (legal form dropped) and the amount is the
+    # customer's whole open balance to the cent: what an accountant applies
     a = one({"payment_id": "P1", "amount": 55000, "currency": "USD", "payer_name": "ACME INC"})
-    assert set(a["status"]) == {"suggested"}
+    assert a[["document_id", "status"]].values.tolist() == [
+        ["INV-10023", "auto"],
+        ["INV-10024", "auto"],
+    ]
+    assert "whole open balance" in a["reason"].iloc[0]
+
+
+def test_no_remittance_close_name_is_only_suggested():
+    a = one({"payment_id": "P1", "amount": 50000, "payer_name": "DISTRIBUIDORA NANDUU"})
+    assert a[["document_id", "status"]].values.tolist() == [["FA-104240", "suggested"]]
+    assert "~" in a["reason"].iloc[0]
 
 
 def test_tax_id_identifies_and_oldest_block_matches():
@@ -101,8 +139,12 @@ def test_duplicate_payment_goes_on_account():
     pays = payments(
         [
             {"payment_id": "P1", "amount": 50000, "remittance": "FA-104240"},
-            {"payment_id": "P2", "amount": 50000, "remittance": "FA-104240",
-             "value_date": "2026-10-16"},
+            {
+                "payment_id": "P2",
+                "amount": 50000,
+                "remittance": "FA-104240",
+                "value_date": "2026-10-16",
+            },
         ]
     )
     a, _ = match_payments(OI, pays, CUST)
@@ -126,8 +168,11 @@ def test_sources_trace_back_to_rows():
 def test_conservation_check_catches_a_broken_table():
     pays = payments([{"payment_id": "P1", "amount": 100}, {"payment_id": "P2", "amount": 5}])
     alloc = pd.DataFrame(
-        {"payment_id": ["P1"], "amount_applied": pd.Series([90], dtype="Int64"),
-         "difference": pd.Series([0], dtype="Int64")}
+        {
+            "payment_id": ["P1"],
+            "amount_applied": pd.Series([90], dtype="Int64"),
+            "difference": pd.Series([0], dtype="Int64"),
+        }
     )
     assert {f.code for f in check_conservation(pays, alloc)} == {"PAYMENT_LOST", "NOT_CONSERVED"}
 
@@ -139,8 +184,11 @@ amounts = st.integers(min_value=1, max_value=2_000_00)
 @given(
     st.lists(st.tuples(st.sampled_from(["C1", "C2"]), amounts), min_size=1, max_size=12),
     st.lists(
-        st.tuples(amounts, st.sampled_from(["", "FA-1", "FA-2 FA-3", "1", "0004"]),
-                  st.sampled_from(["", "CLIENTE UNO", "X"])),
+        st.tuples(
+            amounts,
+            st.sampled_from(["", "FA-1", "FA-2 FA-3", "1", "0004"]),
+            st.sampled_from(["", "CLIENTE UNO", "X"]),
+        ),
         min_size=1,
         max_size=12,
     ),
@@ -148,8 +196,13 @@ amounts = st.integers(min_value=1, max_value=2_000_00)
 def test_conservation_and_no_over_application(docs, pays):
     oi = open_items(
         [
-            {"customer_id": c, "customer_name": "Cliente Uno" if c == "C1" else "Dos",
-             "document_id": f"FA-{i}", "due_date": "2026-10-01", "amount_open": a}
+            {
+                "customer_id": c,
+                "customer_name": "Cliente Uno" if c == "C1" else "Dos",
+                "document_id": f"FA-{i}",
+                "due_date": "2026-10-01",
+                "amount_open": a,
+            }
             for i, (c, a) in enumerate(docs, start=1)
         ]
     )
@@ -175,16 +228,27 @@ def test_conservation_and_no_over_application(docs, pays):
 def test_credit_note_named_in_remittance_is_netted():
     oi = open_items(
         [
-            {"customer_id": "C1", "document_id": "FA-9001", "due_date": "2026-10-01",
-             "amount_open": 100000},
-            {"customer_id": "C1", "document_id": "NC-501", "document_type": "credit_note",
-             "due_date": "2026-10-01", "amount_open": -20000},
+            {
+                "customer_id": "C1",
+                "document_id": "FA-9001",
+                "due_date": "2026-10-01",
+                "amount_open": 100000,
+            },
+            {
+                "customer_id": "C1",
+                "document_id": "NC-501",
+                "document_type": "credit_note",
+                "due_date": "2026-10-01",
+                "amount_open": -20000,
+            },
         ]
     )
-    alloc, _ = match_payments(oi, payments([{"payment_id": "P1", "amount": 80000,
-                                               "remittance": "FA-9001 menos NC-501"}]))
+    alloc, _ = match_payments(
+        oi, payments([{"payment_id": "P1", "amount": 80000, "remittance": "FA-9001 menos NC-501"}])
+    )
     assert alloc[["document_id", "amount_applied", "status"]].values.tolist() == [
-        ["FA-9001", 100000, "auto"], ["NC-501", -20000, "auto"]
+        ["FA-9001", 100000, "auto"],
+        ["NC-501", -20000, "auto"],
     ]
     assert apply_allocations(oi, alloc).empty
 
@@ -195,13 +259,32 @@ def test_ranges_and_short_numbers_of_the_customer():
     assert [d for _, _, d in _tokens("F-2291 A 2294")] == ["2291", "2294", "2292", "2293"]
     assert [d for _, _, d in _tokens("CLABE 012180001234567897 1,234.56")] == ["56"]
     oi = open_items(
-        [{"customer_id": "C1", "customer_name": "Uno", "document_id": f"FV 000{n}",
-          "due_date": "2026-10-01", "amount_open": 1000 * n, "currency": "COP"}
-         for n in (267, 268, 655)]
+        [
+            {
+                "customer_id": "C1",
+                "customer_name": "Uno",
+                "document_id": f"FV 000{n}",
+                "due_date": "2026-10-01",
+                "amount_open": 1000 * n,
+                "currency": "COP",
+            }
+            for n in (267, 268, 655)
+        ]
     )
-    a, _ = match_payments(oi, payments([{"payment_id": "P1", "amount": 1000 * (267 + 268 + 655),
-                                          "currency": "COP", "payer_name": "UNO",
-                                          "remittance": "FRAS 267-268-655"}]))
+    a, _ = match_payments(
+        oi,
+        payments(
+            [
+                {
+                    "payment_id": "P1",
+                    "amount": 1000 * (267 + 268 + 655),
+                    "currency": "COP",
+                    "payer_name": "UNO",
+                    "remittance": "FRAS 267-268-655",
+                }
+            ]
+        ),
+    )
     assert sorted(a["document_id"]) == ["FV 000267", "FV 000268", "FV 000655"]
     assert set(a["status"]) == {"auto"}
 
@@ -221,9 +304,28 @@ def test_known_deductions_settle_with_their_reason():
     ]
 
 
-def test_unexplained_small_shortfall_is_a_deduction_to_review():
+def test_unexplained_small_shortfall_settles_with_a_deduction_to_investigate():
+    # the invoice is cleared and the 6,000 stay as a deduction (posted to the
+    # deductions account, not written off); strict policy leaves it for review
     a = one({"payment_id": "P1", "amount": 110000, "remittance": "FA-104233"})
+    assert a[["status", "amount_applied", "difference", "difference_reason"]].values.tolist() == [
+        ["auto", 116000, -6000, "deduction"]
+    ]
+    a = one(
+        {"payment_id": "P1", "amount": 110000, "remittance": "FA-104233"}, auto_deductions=False
+    )
     assert a[["status", "difference_reason"]].values.tolist() == [["suggested", "deduction"]]
+
+
+def test_payer_saying_partial_is_a_partial_payment():
+    a = one({"payment_id": "P1", "amount": 60000, "remittance": "ABONO FA-104233"})
+    assert a[["status", "amount_applied", "difference"]].values.tolist() == [["auto", 60000, 0]]
+    # 5 % short and "parcial": a deduction or a part payment? the reviewer says
+    a = one({"payment_id": "P1", "amount": 110000, "remittance": "PAGO PARCIAL FA-104233"})
+    assert a["status"].tolist() == ["suggested"] and "payer says partial" in a["reason"].iloc[0]
+    # "abono a factura" is how payers write any payment: 5 % short is a deduction
+    a = one({"payment_id": "P1", "amount": 110000, "remittance": "ABONO A FACTURA FA-104233"})
+    assert a[["status", "difference_reason"]].values.tolist() == [["auto", "deduction"]]
 
 
 def test_subsets_without_references():
@@ -237,21 +339,75 @@ def test_subsets_without_references():
     assert find_subsets(amounts, 18, 4) == []
     assert find_subsets([5, 3], 100, 3) == []
     oi = open_items(
-        [{"customer_id": "C1", "document_id": f"F-{i}", "due_date": f"2026-09-0{i}",
-          "amount_open": amt} for i, amt in ((1, 1111), (2, 2222), (3, 4444), (4, 8888))]
+        [
+            {
+                "customer_id": "C1",
+                "document_id": f"F-{i}",
+                "due_date": f"2026-09-0{i}",
+                "amount_open": amt,
+            }
+            for i, amt in ((1, 1111), (2, 2222), (3, 4444), (4, 8888))
+        ]
     )
     cust = customers([{"customer_id": "C1", "customer_name": "Uno", "bank_accounts": "99887766"}])
-    a, _ = match_payments(oi, payments([{"payment_id": "P1", "amount": 1111 + 8888,
-                                          "payer_account": "99887766"}]), cust)
+    a, _ = match_payments(
+        oi,
+        payments([{"payment_id": "P1", "amount": 1111 + 8888, "payer_account": "99887766"}]),
+        cust,
+    )
     assert a[["document_id", "status"]].values.tolist() == [["F-1", "auto"], ["F-4", "auto"]]
 
 
 def test_list_cut_short_is_completed_by_the_next_numbers():
     oi = open_items(
-        [{"customer_id": "C1", "document_id": f"FA-1002{n}", "due_date": "2026-09-01",
-          "amount_open": amt} for n, amt in ((94, 735010), (95, 111111), (40, 2028254),
-                                             (41, 1935497))]
+        [
+            {
+                "customer_id": "C1",
+                "document_id": f"FA-1002{n}",
+                "due_date": "2026-09-01",
+                "amount_open": amt,
+            }
+            for n, amt in ((94, 735010), (95, 111111), (40, 2028254), (41, 1935497))
+        ]
     )
-    a = one({"payment_id": "P1", "amount": 735010 + 2028254 + 1935497,
-             "remittance": "SPEI PAGO FACTURAS FA100294 FA100240 FA1"}, oi=oi)
+    a = one(
+        {
+            "payment_id": "P1",
+            "amount": 735010 + 2028254 + 1935497,
+            "remittance": "SPEI PAGO FACTURAS FA100294 FA100240 FA1",
+        },
+        oi=oi,
+    )
     assert sorted(a["document_id"]) == ["FA-100240", "FA-100241", "FA-100294"]
+
+
+def test_over_application_check_flags_only_real_excess():
+    from cuadre.matching import check_over_application
+
+    oi = open_items(
+        [
+            {
+                "customer_id": "C1",
+                "document_id": "FV 000089",
+                "due_date": "2026-10-01",
+                "amount_open": 3249606200,
+                "currency": "COP",
+            },
+            {
+                "customer_id": "C1",
+                "document_id": "FV 000090",
+                "due_date": "2026-10-01",
+                "amount_open": 100,
+                "currency": "COP",
+            },
+        ]
+    )
+    alloc = pd.DataFrame(
+        {
+            "document_id": ["FV 000089", "FV 000090"],
+            "status": ["auto", "auto"],
+            "amount_applied": pd.Series([3249606200, 150], dtype="Int64"),
+        }
+    )
+    found = check_over_application(oi, alloc)
+    assert [f.code for f in found] == ["OVER_APPLIED"] and "FV 000090" in found[0].message

@@ -14,8 +14,9 @@ of every local GAAP). At the cut-off, each operation completed on or before
   invoice named is not in ``invoices`` (paid and gone from the open items, or issued
   after the export), the operation's own ``invoice_date`` (an optional column) dates it;
   without one it is taken as not invoiced, accrued and reported (``INVOICE_NOT_FOUND``);
-- its amount is ``amount``, else ``quantity x rate`` (exact decimals, rounded half up to
-  the currency), net of VAT as revenue is.
+- its amount is ``amount``, else ``quantity x rate`` (exact decimals, read with the
+  file's decimal separator: ``125.050,50`` is 125050.50; rounded half up to the
+  currency), net of VAT as revenue is.
 
 Out: the accrual per customer (``accruals``), the operations accrued (``unbilled``, with
 the reason), and the journal (``journal_lines``): on ``period_end`` debit unbilled
@@ -26,8 +27,9 @@ books the revenue once). Controls: accrued = sum of the operations = journal deb
 ``sales_cutoff(operations, invoices, period_end, days)`` lists the deliveries within
 ``days`` of the period end on either side with where their invoice fell: ``ok``,
 ``accrued`` (delivered, invoiced later: in the accrual), ``early_invoice`` (invoiced in
-this period, delivered after: revenue recognised too early, a cut-off error) or
-``not_invoiced`` (delivered after the period, not invoiced: nothing to do yet).
+this period, delivered after: revenue recognised too early, a cut-off error, reported
+as ``CUTOFF_EARLY_INVOICE`` at the operation's ``file:row``) or ``not_invoiced``
+(delivered after the period, not invoiced: nothing to do yet).
 """
 
 from __future__ import annotations
@@ -40,10 +42,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from cuadre import parsing
 from cuadre.close import Control
 from cuadre.findings import Finding, Location, warning
 from cuadre.importers.base import empty_table, typed_table
 from cuadre.journals import Line, check_balanced, concat, entry, reverse
+from cuadre.model.validate import ReadOptions
 from cuadre.money import DEFAULT_ROUNDING, UnknownCurrencyError, to_minor
 from cuadre.reconcile.core import show, text
 from cuadre.reconcile.tables import ACCRUALS, SALES_CUTOFF, UNBILLED
@@ -70,42 +74,142 @@ class AccrualResult:
 # --------------------------------------------------------------------------- amounts
 
 
-def operation_amounts(operations: pd.DataFrame) -> tuple[pd.Series, list[Finding]]:
-    """``amount``, else ``quantity x rate`` rounded half up; 0 (reported) when neither."""
+QUANTITY_DECIMALS = 6
+"""Decimals kept of a ``quantity`` or a ``rate`` (more are rounded half up, reported)."""
+
+
+def operation_amounts(
+    operations: pd.DataFrame, options: ReadOptions | None = None
+) -> tuple[pd.Series, list[Finding]]:
+    """``amount``, else ``quantity x rate`` rounded half up; 0 (reported) when neither.
+
+    ``quantity`` and ``rate`` are decimal text as the file wrote it (``1.234,5``,
+    ``1,234.5``, ``250000.50``): each value is read by its own form, and a value that can
+    be read two ways (``1.234``) by the decimal separator of ``options``, else the one
+    the other quantities and rates show, else ``options.fallback_decimal`` (reported:
+    ``AMBIGUOUS_NUMBER``). Exact: no binary floats.
+    """
+    options = options or ReadOptions()
     findings: list[Finding] = []
     given = operations["amount"].astype("Int64") if "amount" in operations else None
-    qty, rate, cur = (
-        text(operations, "quantity"),
-        text(operations, "rate"),
-        text(operations, "currency"),
+    qty_text, rate_text = text(operations, "quantity"), text(operations, "rate")
+    cur = text(operations, "currency")
+    needed = (pd.Series(True, index=operations.index) if given is None else given.isna()).to_numpy(
+        dtype=bool
     )
+    separator, more = _separator(operations, needed, options)
+    findings += more
+    qty, qty_bad, qty_rounded = parse_decimals(qty_text, separator, options.rounding)
+    rate, rate_bad, rate_rounded = parse_decimals(rate_text, separator, options.rounding)
     out = []
     for i, idx in enumerate(operations.index):
-        if given is not None and pd.notna(given.iloc[i]):
-            out.append(int(given.iloc[i]))
+        if not needed[i]:
+            out.append(int(given.iloc[i]))  # type: ignore[union-attr]
             continue
+        q, r = qty.iloc[i], rate.iloc[i]
         try:
-            value = Decimal(qty.iloc[i].replace(",", "")) * Decimal(rate.iloc[i].replace(",", ""))
-            out.append(to_minor(value, cur.iloc[i], DEFAULT_ROUNDING))
+            if q is None or r is None:
+                raise InvalidOperation
+            out.append(to_minor(q * r, cur.iloc[i], options.rounding))
         except (InvalidOperation, ValueError, UnknownCurrencyError):
             out.append(0)
+            bad = [
+                f"{name} {value!r} is not a number"
+                for name, value, wrong in (
+                    ("quantity", qty_text.iloc[i], qty_bad.iloc[i]),
+                    ("rate", rate_text.iloc[i], rate_bad.iloc[i]),
+                )
+                if wrong
+            ]
+            why = "; ".join(bad) or (f"quantity {qty_text.iloc[i]!r}, rate {rate_text.iloc[i]!r}")
             findings.append(
                 warning(
                     _loc(operations, idx),
                     "NO_AMOUNT",
                     f"operation {operations.at[idx, 'operation_id']} has no amount and no "
-                    f"quantity x rate (quantity {qty.iloc[i]!r}, rate {rate.iloc[i]!r}); "
-                    "accrued as 0",
-                    "Give the billable amount or the quantity and the rate.",
+                    f"quantity x rate ({why}); accrued as 0",
+                    "Give the billable amount or the quantity and the rate "
+                    "(numbers such as 2.5 and 125050.50, or 2,5 and 125.050,50).",
                 )
             )
+            continue
+        for name, value, flag in (
+            ("quantity", qty_text.iloc[i], qty_rounded.iloc[i]),
+            ("rate", rate_text.iloc[i], rate_rounded.iloc[i]),
+        ):
+            if flag:
+                findings.append(
+                    warning(
+                        _loc(operations, idx, name),
+                        "ROUNDED",
+                        f"operation {operations.at[idx, 'operation_id']}: {name} {value!r} has "
+                        f"more than {QUANTITY_DECIMALS} decimals; rounded half up",
+                        f"Round the {name} in the source, or give the amount.",
+                    )
+                )
     return pd.Series(out, index=operations.index, dtype="int64"), findings
 
 
-def _loc(frame: pd.DataFrame, idx: object) -> Location:
+def parse_decimals(
+    values: pd.Series, separator: str, rounding: str = DEFAULT_ROUNDING
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Decimal text cells -> (exact ``Decimal`` or ``None`` when empty or not a number,
+    invalid flag, rounded flag), read as :func:`cuadre.parsing.parse_amounts` reads
+    amounts (``separator`` for the values that can be read two ways).
+
+    Up to :data:`QUANTITY_DECIMALS` decimals, fewer for values so large that more would
+    pass 15 significant digits (where the parser's exact fast path ends)."""
+    whole = parsing.parse_amounts(values, pd.Series(0, index=values.index), separator, rounding)
+    digits = whole.units.abs().astype("string").str.len().fillna(1).astype("int64")
+    exps = (15 - digits).clip(lower=0, upper=QUANTITY_DECIMALS)
+    exact = parsing.parse_amounts(values, exps, separator, rounding)
+    invalid = (whole.invalid | exact.invalid).astype(bool)
+    out = [
+        None if bad or pd.isna(u) else Decimal(int(u)).scaleb(-int(e))
+        for u, e, bad in zip(exact.units, exps, invalid, strict=True)
+    ]
+    return (
+        pd.Series(out, index=values.index, dtype=object),
+        invalid,
+        exact.rounded.astype(bool) & ~invalid,
+    )
+
+
+def _separator(
+    operations: pd.DataFrame, needed: np.ndarray, options: ReadOptions
+) -> tuple[str, list[Finding]]:
+    """The decimal separator for quantities and rates that read two ways (``1.234``)."""
+    if options.decimal_separator:
+        return options.decimal_separator, []
+    cells = pd.concat([text(operations, "quantity")[needed], text(operations, "rate")[needed]])
+    votes = parsing.decimal_votes(cells)
+    if votes[","] or votes["."]:
+        return ("," if votes[","] > votes["."] else "."), []
+    two_ways = cells.str.fullmatch(r"[-+(]?\s*\d{1,3}[.,]\d{3}\)?-?")
+    if not two_ways.any():
+        return options.fallback_decimal, []
+    sep = options.fallback_decimal
+    first = two_ways.index[two_ways.to_numpy(dtype=bool)][0]
+    return sep, [
+        warning(
+            _loc(operations, first),
+            "AMBIGUOUS_NUMBER",
+            f"{int(two_ways.sum()):,} quantities or rates such as {cells[two_ways].iloc[0]!r} "
+            f'could be read two ways; read with "{sep}" as decimal separator',
+            "Set the decimal separator (--decimal-separator or Settings) to be sure.",
+        )
+    ]
+
+
+def _loc(frame: pd.DataFrame, idx: object, column: str | None = None) -> Location:
+    """The operation's ``file:row`` (its provenance), else the table's name."""
     if "source_path" in frame and "source_row" in frame and pd.notna(frame.at[idx, "source_row"]):
-        return Location(str(frame.at[idx, "source_path"]), int(frame.at[idx, "source_row"]))
-    return Location("operations")
+        return Location(
+            str(frame.at[idx, "source_path"]),
+            int(frame.at[idx, "source_row"]),
+            column_name=column,
+        )
+    return Location("operations", column_name=column)
 
 
 def billing(operations: pd.DataFrame, invoices: pd.DataFrame) -> pd.DataFrame:
@@ -160,11 +264,15 @@ def accrue_unbilled(
     period_end: dt.date,
     *,
     policy: AccrualPolicy | None = None,
+    options: ReadOptions | None = None,
 ) -> AccrualResult:
-    """The unbilled revenue accrual at ``period_end`` and its reversal; see module doc."""
+    """The unbilled revenue accrual at ``period_end`` and its reversal; see module doc.
+
+    ``options``: how the operations file writes decimals (the ``ReadOptions`` it was read
+    with), for ``quantity`` and ``rate`` (:func:`operation_amounts`)."""
     policy = policy or AccrualPolicy()
     end = pd.Timestamp(period_end)
-    amounts, findings = operation_amounts(operations)
+    amounts, findings = operation_amounts(operations, options)
     bills = billing(operations, invoices)
     done = pd.to_datetime(operations["completed_date"]).astype("datetime64[ns]")
     billed_by_cutoff = bills["invoice_date"].le(end).fillna(False).astype(bool)
@@ -175,7 +283,9 @@ def accrue_unbilled(
     accruals = _accruals_table(unbilled, ops)
     journal = _journals(accruals, end, policy)
     findings += check_balanced(journal, "accrual journal")
-    cutoff, more = sales_cutoff(operations, invoices, period_end, policy.cutoff_days)
+    cutoff, more = sales_cutoff(
+        operations, invoices, period_end, policy.cutoff_days, options=options
+    )
     findings += more
     controls = _controls(unbilled, accruals, journal, end)
     return AccrualResult(accruals, unbilled, journal, cutoff, controls, findings)
@@ -303,16 +413,22 @@ def _controls(
 
 
 def sales_cutoff(
-    operations: pd.DataFrame, invoices: pd.DataFrame, period_end: dt.date, days: int = 5
+    operations: pd.DataFrame,
+    invoices: pd.DataFrame,
+    period_end: dt.date,
+    days: int = 5,
+    *,
+    options: ReadOptions | None = None,
 ) -> tuple[pd.DataFrame, list[Finding]]:
-    """Deliveries within ``days`` of ``period_end`` and the period of their invoice."""
+    """Deliveries within ``days`` of ``period_end`` and the period of their invoice;
+    ``CUTOFF_EARLY_INVOICE`` findings located at the operation's row."""
     end = pd.Timestamp(period_end)
     done = pd.to_datetime(operations["completed_date"]).astype("datetime64[ns]")
     near = done.between(end - pd.Timedelta(days=days), end + pd.Timedelta(days=days))
     ops = operations[near]
     if ops.empty:
         return empty_table(SALES_CUTOFF), []
-    amounts, _ = operation_amounts(ops)
+    amounts, _ = operation_amounts(ops, options)
     bills = billing(ops, invoices)
     when = done[near]
     inv_date = bills["invoice_date"]
@@ -358,7 +474,7 @@ def sales_cutoff(
     table = table.sort_values(list(SALES_CUTOFF.sort_by), kind="stable").reset_index(drop=True)
     findings = [
         warning(
-            Location("operations"),
+            _loc(ops, idx),
             "CUTOFF_EARLY_INVOICE",
             f"operation {r['operation_id']} was invoiced ({r['invoice_ids']}) on "
             f"{r['invoice_date']:%Y-%m-%d} but delivered on {r['completed_date']:%Y-%m-%d}, "
@@ -366,10 +482,19 @@ def sales_cutoff(
             "revenue recognised too early",
             "Defer the revenue to the period of delivery (or correct the delivery date).",
         )
-        for r in rows
+        for idx, r in zip(ops.index, rows, strict=True)
         if r["result"] == "early_invoice"
     ]
     return table, findings
 
 
-__all__ = ["AccrualPolicy", "AccrualResult", "accrue_unbilled", "billing", "sales_cutoff"]
+__all__ = [
+    "QUANTITY_DECIMALS",
+    "AccrualPolicy",
+    "AccrualResult",
+    "accrue_unbilled",
+    "billing",
+    "operation_amounts",
+    "parse_decimals",
+    "sales_cutoff",
+]

@@ -619,11 +619,20 @@ def import_erp_cmd(
     currency: Annotated[
         str | None, typer.Option("--currency", help="currency when the export has none")
     ] = None,
+    history_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--history-out",
+            help="also write the history (open + cleared items of an 'all items' export) "
+            "for aging --history, rollforward and kpis",
+        ),
+    ] = None,
     decimal: DecimalOpt = None,
     date_order: DateOrderOpt = "auto",
 ) -> None:
     """An ERP receivables export (SAP FBL5N, Microsip, Oracle, Odoo, ERPNext) into open_items."""
-    from cuadre.importers.erp import PROFILES, detect_profiles, import_erp
+    from cuadre.aging_history import AR_HISTORY, history_from_tables
+    from cuadre.importers.erp import PROFILES, detect_profiles, import_erp, import_erp_history
     from cuadre.io.tables import write_table
 
     if not file.is_file():
@@ -656,13 +665,22 @@ def import_erp_cmd(
         _stop_on_errors(problems)
     if currency:
         spec = {**(spec or {}), "currency": currency.upper()}
-    table, findings = import_erp(
-        data, str(file), profile, mapping=spec, options=_options(decimal, date_order)
-    )
+    options = _options(decimal, date_order)
+    if history_out is None:
+        table, findings = import_erp(data, str(file), profile, mapping=spec, options=options)
+    else:
+        _check_out(history_out, "--history-out")
+        table, cleared, findings = import_erp_history(
+            data, str(file), profile, mapping=spec, options=options
+        )
     _stop_on_errors(findings)
     write_table(table, out_path, OPEN_ITEMS)
     report(findings)
     out.print(f"{len(table):,} open items ({profile}) -> {out_path}")
+    if history_out is not None:
+        history = history_from_tables(table, cleared)
+        write_table(history, history_out, AR_HISTORY)
+        out.print(f"{len(history):,} history items ({len(cleared):,} cleared) -> {history_out}")
 
 
 @import_app.command("cfdi")
@@ -1211,16 +1229,15 @@ def collections_disputes(
     date_order: DateOrderOpt = "auto",
 ) -> None:
     """Open disputes for their owners, and the aging with the disputed part shown apart."""
-    import dataclasses
 
     from cuadre.collections.disputes import (
         DISPUTE_LOG,
         DISPUTES,
         aging_with_disputes,
+        aging_with_disputes_schema,
         dispute_log,
     )
     from cuadre.io.tables import read_table
-    from cuadre.model.tables import Column, Kind
 
     _check_out(out_path)
     try:
@@ -1238,15 +1255,11 @@ def collections_disputes(
     aging, disputed_aging, more = aging_with_disputes(oi, date, log, limits, cust)
     findings += more
     table = dispute_log(log, oi, date, cust)
-    schema = aging_schema(limits)
-    with_disputed = dataclasses.replace(
-        schema,
-        columns=(*schema.columns, Column("disputed", Kind.MONEY, False, "part of total disputed")),
-    )
+    with_disputed = aging_with_disputes_schema(limits)
     parts = [
         Part("dispute_log", table, DISPUTE_LOG),
         Part("aging", aging, with_disputed),
-        Part("disputed_aging", disputed_aging, schema, "DisputedAging"),
+        Part("disputed_aging", disputed_aging, aging_schema(limits), "DisputedAging"),
     ]
     written = _write_parts(out_path, parts, findings=findings)
     report(findings)
@@ -1581,7 +1594,7 @@ def accrue_unbilled_cmd(
         revenue_account=revenue_account,
         cutoff_days=cutoff_days,
     )
-    result = accrue_unbilled(ops, inv, end, policy=policy)
+    result = accrue_unbilled(ops, inv, end, policy=policy, options=opts)
     _stop_on_errors(result.findings)
     parts = [
         Part("accruals", result.accruals, ACCRUALS),
@@ -1866,12 +1879,15 @@ def addin_remove() -> None:
 def run_cmd(
     script: Annotated[str, typer.Argument(help="match, aging, close, ... (a ribbon button)")],
     workbook: Annotated[Path, typer.Option("--workbook", help="the close workbook (.xlsx)")],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="for import: the files to import")
+    ] = None,
 ) -> None:
     """Run a ribbon script on a workbook file, headless, exactly as the button does in Excel."""
     from cuadre.xl.run import run_script
 
     with err.status(f"Running {script} on {workbook}..."):
-        found = run_script(script, workbook)
+        found = run_script(script, workbook, files)
     report(found, limit=30, where=f"all are on the Issues sheet of {workbook}")
     if has_errors(found):
         raise typer.Exit(1)

@@ -24,7 +24,7 @@ import pandas as pd
 from cuadre.aging import DEFAULT_BUCKETS, age_receivables
 from cuadre.findings import Finding, Location, error, warning
 from cuadre.matching import MatchPolicy, apply_allocations, match_payments
-from cuadre.model.tables import OPEN_ITEMS, UNAPPLIED
+from cuadre.model.tables import OPEN_ITEMS, PROVENANCE, UNAPPLIED
 from cuadre.money import format_amount
 
 UNIDENTIFIED = "(unidentified)"
@@ -117,6 +117,22 @@ def unapplied_as_open_items(unapplied: pd.DataFrame) -> pd.DataFrame:
     return frame[OPEN_ITEMS.names]
 
 
+def aged_items(
+    open_items: pd.DataFrame, payments: pd.DataFrame, allocations: pd.DataFrame
+) -> pd.DataFrame:
+    """What the close ages: the open items after cash application (the ``auto``
+    allocations applied) plus the unapplied cash as credits of its customer (or of
+    ``(unidentified)``), OPEN_ITEMS columns plus the open items' provenance (file:row;
+    empty on the unapplied cash rows)."""
+    after = apply_allocations(open_items, allocations)
+    return _aged(after, unapplied_cash(payments, allocations))
+
+
+def _aged(open_after: pd.DataFrame, unapplied: pd.DataFrame) -> pd.DataFrame:
+    cols = OPEN_ITEMS.names + [c for c in PROVENANCE if c in open_after]  # keep file:row
+    return pd.concat([open_after[cols], unapplied_as_open_items(unapplied)], ignore_index=True)
+
+
 def run_close(
     open_items: pd.DataFrame,
     payments: pd.DataFrame,
@@ -130,17 +146,16 @@ def run_close(
     allocations, findings = match_payments(open_items, payments, customers, policy)
     unapplied = unapplied_cash(payments, allocations)
     open_after = apply_allocations(open_items, allocations)
-    cols = OPEN_ITEMS.names
-    aged_items = pd.concat(
-        [open_after[cols], unapplied_as_open_items(unapplied)], ignore_index=True
-    )
-    aging, aging_findings = age_receivables(aged_items, as_of, buckets, customers)
+    items = _aged(open_after, unapplied)
+    aging, aging_findings = age_receivables(items, as_of, buckets, customers)
     findings.extend(aging_findings)
     controls = _controls(open_items, payments, allocations, unapplied, aging, trial_balance)
     for c in controls:
         if c.check is False and c.section != "GL tie-out":
             findings.append(
-                error(Location("controls"), "CONTROL_FAILED", f"{c.section}: {c.label} ({c.currency})")
+                error(
+                    Location("controls"), "CONTROL_FAILED", f"{c.section}: {c.label} ({c.currency})"
+                )
             )
     if trial_balance is not None:
         findings.extend(_gl_findings(controls))
@@ -200,7 +215,13 @@ def _controls(
             Control(s, "Less applied to documents", cur, -a),
             Control(s, "Less unapplied cash (aged as credits)", cur, -u),
             Control(s, "Aging total", cur, t),
-            Control(s, "Open before - applied - unapplied = aging total", cur, b - a - u - t, b - a - u == t),
+            Control(
+                s,
+                "Open before - applied - unapplied = aging total",
+                cur,
+                b - a - u - t,
+                b - a - u == t,
+            ),
         ]
         if gl:
             g = gl.get(cur, 0)

@@ -17,7 +17,8 @@ adjusted for forward-looking information. Here:
   (e.g. 5% / 10% / 15% by age), same engine;
 - :func:`compute_provision`: the open debit items aged at the as-of date (as
   :mod:`cuadre.aging` does), times the rate of their bucket, rounded half up per
-  currency and bucket. Customers in ``specific_provisions`` (in default: bankrupt,
+  currency and bucket (:func:`provision_from_aging`: the same from an aging table's
+  bucket columns, each positive cell a receivable). Customers in ``specific_provisions`` (in default: bankrupt,
   in litigation) are taken out of the matrix and provided at their own rate or amount.
   Credits (credit notes, advances, unapplied cash) are not netted: the allowance is on
   the gross receivable. The allowance movement: opening + charge - write-offs = closing
@@ -37,11 +38,13 @@ matrix); IFRS 7.35H.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import pairwise
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
@@ -53,7 +56,7 @@ from cuadre.aging import (
     effective_due_dates,
 )
 from cuadre.close import Control
-from cuadre.findings import Finding, Location, info, warning
+from cuadre.findings import Finding, Location, error, info, warning
 from cuadre.importers.base import empty_table, typed_table
 from cuadre.journals import Line, check_balanced, concat, entry, signed
 from cuadre.model.tables import Column, Kind, TableSchema
@@ -494,7 +497,6 @@ def compute_provision(
 ) -> ProvisionResult:
     """The allowance at ``as_of``, its movement and journals; see the module doc."""
     policy = policy or ProvisionPolicy()
-    labels = bucket_labels(policy.buckets)
     findings: list[Finding] = []
     oi = open_items[
         open_items["document_date"].le(pd.Timestamp(as_of)) | open_items["document_date"].isna()
@@ -520,7 +522,129 @@ def compute_provision(
                 "",
             )
         )
-    items = items[items["amount"] > 0]
+    return _provide(
+        items[items["amount"] > 0],
+        pd.Timestamp(as_of),
+        matrix,
+        findings,
+        specific=specific,
+        opening_allowance=opening_allowance,
+        write_offs=write_offs,
+        policy=policy,
+    )
+
+
+_BUCKET = re.compile(r"current|\d+-\d+|\d+\+")
+"""An aging bucket label: ``current``, ``1-30``, ``121+``."""
+
+
+def provision_from_aging(
+    aging: pd.DataFrame,
+    matrix: pd.DataFrame,
+    *,
+    as_of: dt.date,
+    specific: pd.DataFrame | None = None,
+    opening_allowance: Mapping[str, int] | None = None,
+    write_offs: pd.DataFrame | None = None,
+    policy: ProvisionPolicy | None = None,
+) -> ProvisionResult:
+    """The allowance from an aging table (the contract's ``aging``: one row per customer
+    and currency, a money column per bucket of ``policy.buckets``) instead of the open
+    items: each positive cell (customer, currency, bucket) is a receivable of that
+    bucket, then the same matrix, specific provisions, movement and journals as
+    :func:`compute_provision` (``as_of``: the aging's date, for the journals).
+
+    An aging cell is already the net of the customer's items in that bucket, so a credit
+    note in the same bucket as an invoice reduces it (the open items give the gross
+    receivable; the two agree when no cell mixes debits and credits); a negative cell is
+    a net credit: not provided for, counted in ``CREDITS_NOT_NETTED``. Bucket columns the
+    policy expects and the aging lacks are taken as 0 (``AGING_BUCKET_MISSING``); bucket
+    columns of other limits are left out (``AGING_BUCKET_UNKNOWN``).
+    """
+    policy = policy or ProvisionPolicy()
+    labels = bucket_labels(policy.buckets)
+    findings: list[Finding] = []
+    missing = [b for b in labels if b not in aging.columns]
+    if missing:
+        findings.append(
+            warning(
+                Location("aging"),
+                "AGING_BUCKET_MISSING",
+                f"the aging has no column for buckets {missing}: taken as 0",
+                "Age with the same bucket limits as the provision (Settings: buckets).",
+            )
+        )
+    unknown = [str(c) for c in aging.columns if _BUCKET.fullmatch(str(c)) and str(c) not in labels]
+    if unknown:
+        findings.append(
+            warning(
+                Location("aging"),
+                "AGING_BUCKET_UNKNOWN",
+                f"aging columns {unknown} are not buckets of the limits {list(policy.buckets)}: "
+                "left out of the provision",
+                "Age with the same bucket limits as the provision (Settings: buckets).",
+            )
+        )
+    if "currency" not in aging:
+        findings.append(
+            error(
+                Location("aging"),
+                "MISSING_COLUMN",
+                "the aging has no currency column: nothing provided",
+                "Give the aging with its currency column (one row per customer and currency).",
+            )
+        )
+        aging = aging.iloc[0:0]
+    present = [b for b in labels if b in aging.columns]
+    cells = pd.DataFrame(
+        {
+            "customer_id": np.repeat(text(aging, "customer_id").to_numpy(), len(present)),
+            "currency": np.repeat(text(aging, "currency").to_numpy(), len(present)),
+            "bucket": np.tile(np.array(present, dtype=object), len(aging)),
+            "amount": np.concatenate(
+                [money(aging, b).to_numpy()[:, None] for b in present], axis=1
+            ).ravel()
+            if present and len(aging)
+            else np.zeros(0, dtype=np.int64),
+        }
+    )
+    credits = cells[cells["amount"] < 0]
+    if len(credits):
+        findings.append(
+            info(
+                Location("aging"),
+                "CREDITS_NOT_NETTED",
+                f"{len(credits):,} aging cells are net credits (credit notes, advances, "
+                "unapplied cash over the invoices of the bucket): not provided for",
+                "",
+            )
+        )
+    return _provide(
+        cells[cells["amount"] > 0].reset_index(drop=True),
+        pd.Timestamp(as_of),
+        matrix,
+        findings,
+        specific=specific,
+        opening_allowance=opening_allowance,
+        write_offs=write_offs,
+        policy=policy,
+    )
+
+
+def _provide(
+    items: pd.DataFrame,
+    as_of: pd.Timestamp,
+    matrix: pd.DataFrame,
+    findings: list[Finding],
+    *,
+    specific: pd.DataFrame | None,
+    opening_allowance: Mapping[str, int] | None,
+    write_offs: pd.DataFrame | None,
+    policy: ProvisionPolicy,
+) -> ProvisionResult:
+    """The provision of the receivables ``items`` (customer_id, currency, bucket, amount
+    > 0), the movement, the journals and the controls."""
+    labels = bucket_labels(policy.buckets)
     spec = _specific(specific)
     in_spec = items["customer_id"].isin(set(spec))
     findings += _specific_without_receivable(spec, set(items["customer_id"]))
@@ -533,7 +657,7 @@ def compute_provision(
     closing = {str(c): int(v) for c, v in provision.groupby("currency")["provision"].sum().items()}
     used = _write_off_totals(write_offs)
     movement = _movement(opening_allowance or {}, used, closing)
-    journal = _journal(movement, write_offs, pd.Timestamp(as_of), policy)
+    journal = _journal(movement, write_offs, as_of, policy)
     findings += check_balanced(journal, "provision journal")
     controls = _controls(movement, journal)
     return ProvisionResult(
@@ -792,6 +916,7 @@ __all__ = [
     "compute_provision",
     "flat_matrix",
     "matrix_from_roll_rates",
+    "provision_from_aging",
     "roll_rate_table",
     "roll_rates",
     "snapshots_from_agings",

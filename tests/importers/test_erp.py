@@ -10,6 +10,7 @@ import os
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -474,3 +475,74 @@ BUILDERS = {
     "microsip_summary_xlsx": microsip_summary_xlsx,
     "odoo_xlsx": odoo_xlsx,
 }
+
+
+# --------------------------------------------------------------------------- typed cells
+# Workbook doubles and dates reach coerce_table typed (Int64 units, datetime64) when no
+# cell of the column needs coerce_table's own reading and report; else as text.
+
+
+def _fbl5n(rows: list[list[object]]) -> bytes:
+    header = ["Account", "Document Number", "Document Type", "Document Date", "Net due date",
+              "Amount in document currency", "Document currency"]  # fmt: skip
+    return workbook([header, *rows])
+
+
+def test_workbook_doubles_and_dates_import_exactly() -> None:
+    df, findings = erp.import_erp(
+        _fbl5n(
+            [
+                ["1", "9001", "RV", D(2026, 10, 1), D(2026, 10, 31, 13, 5), 0.3, "EUR"],
+                ["1", "9002", "DG", D(2026, 10, 2), None, -1234567.89, "EUR"],
+                ["1", "9003", "RV", D(2026, 10, 3), D(2026, 11, 2), 1.005, "KWD"],
+            ]
+        ),
+        "f.xlsx",
+        "sap_fbl5n",
+    )
+    assert not [f for f in findings if f.is_error], findings
+    assert list(df["amount_open"]) == [30, -123456789, 1005]
+    assert list(df["due_date"].dt.strftime("%Y-%m-%d").fillna("")) == [
+        "2026-10-31",
+        "",
+        "2026-11-02",
+    ]
+    assert str(df["document_date"].dtype) == "datetime64[ns]"
+    assert str(df["amount_open"].dtype) == "Int64"
+
+
+def test_workbook_cells_that_need_a_report_are_still_reported() -> None:
+    df, findings = erp.import_erp(
+        _fbl5n(
+            [
+                ["1", "9001", "RV", D(2026, 10, 1), "31.10.2026", 10.0, "EUR"],
+                ["1", "9002", "RV", D(2026, 10, 2), "not a date", "ten", "EUR"],
+                ["1", "9003", "RV", D(2026, 10, 3), D(2026, 11, 2), 1.005, "EUR"],
+            ]
+        ),
+        "f.xlsx",
+        "sap_fbl5n",
+    )
+    found = {(f.code, f.location.row) for f in findings}
+    assert ("NOT_A_NUMBER", 3) in found and ("NOT_A_DATE", 3) in found
+    assert ("ROUNDED", 4) in found  # 1.005 EUR: half up to 1.01
+    rows = df.set_index("document_id")
+    assert rows.loc["9001", "due_date"] == pd.Timestamp("2026-10-31")  # text date, read
+    assert rows.loc["9003", "amount_open"] == 101
+
+
+def test_unit_cells_typed_only_when_nothing_is_left_to_report() -> None:
+    units = np.array([100, -5, 0])
+    cur = np.array(["EUR", "EUR", "EUR"], dtype=object)
+    clean = erp._unit_cells(
+        units, np.array([False, False, True]), np.array([1.0, -0.05, ""], dtype=object), cur
+    )
+    assert str(clean.dtype) == "Int64" and list(pd.array(clean).fillna(-1)) == [100, -5, -1]
+    bad = erp._unit_cells(
+        units, np.array([False, False, True]), np.array([1.0, -0.05, "x"], dtype=object), cur
+    )
+    assert list(bad) == ["1.00", "-0.05", "x"]
+    dates = erp._date_cells(np.array([D(2026, 1, 2, 10, 0), "", None], dtype=object))
+    assert dates.dtype.kind == "M" and str(dates[0]) == "2026-01-02T00:00:00.000000000"
+    mixed = erp._date_cells(np.array([D(2026, 1, 2), "03.01.2026"], dtype=object))
+    assert list(mixed) == ["2026-01-02", "03.01.2026"]

@@ -4,11 +4,9 @@ and fuzzing (no traceback, no silently wrong total)."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,40 +15,27 @@ from cuadre.findings import Finding
 from cuadre.importers import mt940
 from cuadre.importers.bank import detect_format, read_bank_bytes
 from cuadre.importers.base import BankImport, check_balances
-from cuadre.io.tables import to_csv_frame, write_table
 from cuadre.model.tables import BANK_LINES, STATEMENTS
 from cuadre.money import known_currencies
+from golden_util import REALDATA, assert_golden_tables, findings_table
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "importers" / "mt940"
-UPDATE = os.environ.get("CUADRE_UPDATE_GOLDEN") == "1"
 
 
 # --- golden helper (same contract rendering as the camt tests) -----------------------
 
 
-def _findings_frame(findings: list[Finding]) -> pd.DataFrame:
-    rows = [[f.severity.value, f.code, str(f.location), f.message] for f in findings]
-    return pd.DataFrame(rows, columns=["severity", "code", "location", "message"], dtype=object)
-
-
 def assert_golden(result: BankImport, folder: Path) -> None:
-    tables = {
-        "bank_lines.csv": (result.bank_lines, BANK_LINES),
-        "statements.csv": (result.statements, STATEMENTS),
-        "findings.csv": (_findings_frame(result.findings), None),
-    }
-    for name, (table, schema) in tables.items():
-        path = folder / name
-        if UPDATE:
-            folder.mkdir(parents=True, exist_ok=True)
-            write_table(table, path, schema)
-            continue
-        assert path.exists(), f"{path} missing: run with CUADRE_UPDATE_GOLDEN=1 and review it"
-        actual = to_csv_frame(table, schema)
-        expected = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        pd.testing.assert_frame_equal(
-            actual.reset_index(drop=True).astype(str), expected, check_dtype=False, obj=str(path)
-        )
+    """The import's tables and findings, as the contract writes them in CSV, equal the
+    expected CSVs in ``folder``; ``CUADRE_UPDATE_GOLDEN=1`` rewrites them."""
+    assert_golden_tables(
+        {
+            "bank_lines.csv": (result.bank_lines, BANK_LINES),
+            "statements.csv": (result.statements, STATEMENTS),
+            "findings.csv": (findings_table(result.findings), None),
+        },
+        folder,
+    )
 
 
 HAND = ["hand_german_gvc", "hand_slash_codes", "hand_citi_bai"]
@@ -172,7 +157,6 @@ COUNTS = {  # transactions in wolph/mt940's expected parses (see realdata FETCHE
 
 
 def _samples() -> list[Path]:
-    from golden_util import REALDATA
 
     root = REALDATA / "mt940"
     if not root.is_dir():

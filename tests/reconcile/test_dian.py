@@ -103,3 +103,28 @@ def test_credit_note_against_an_erp_invoice_is_a_kind_difference() -> None:
     r = reconcile_dian(docs, erp)
     assert r.differences["cause"].tolist() == ["kind"]
     assert_controls_balance(r)
+
+
+def test_fiscal_documents_carry_their_provenance() -> None:
+    """Written by hand (no source_file): the fiscal_docs row; imported from XML (file and
+    line): the XML's; the finding of a document the ERP lacks points there, not at 'dian'."""
+    base = {
+        "kind": "invoice",
+        "issuer_tax_id": "1",
+        "receiver_tax_id": "2",
+        "issue_date": "2026-10-01",
+        "currency": "COP",
+        "total": 5000,
+    }
+    docs = frame(
+        FISCAL_DOCS,
+        [
+            {**base, "uuid": "ab" * 48, "document_number": "FV1"},
+            {**base, "uuid": "cd" * 48, "document_number": "FV2", "source_file": "fv2.xml"},
+        ],
+    )
+    docs["source_line"] = ["", "7"]
+    r = reconcile_dian(docs, open_items([]))
+    assert sorted(r.left_only["left_rows"]) == ["fv2.xml:7", "test.csv:2"]
+    located = sorted(str(f.location) for f in r.findings if f.code == "MISSING_IN_ERP")
+    assert located == ["fv2.xml:7", "test.csv:2"]

@@ -453,7 +453,7 @@ def test_controls_hold(built):
     assert not [f for f in findings if f.is_error]
     worklist = next(s for s in sheets if s.name == "Worklist")
     formulas = [c.formula for c in worklist.controls if c.formula]
-    assert '=SUMIFS(aging[overdue],aging[currency],"MXN")' in formulas
+    assert '=SUMIFS(aging[overdue],aging[currency],"=MXN")' in formulas
 
 
 def test_controls_fail_when_the_aging_disagrees(built):

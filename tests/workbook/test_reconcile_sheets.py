@@ -522,7 +522,7 @@ def test_the_bank_statement_and_the_gl_lines_are_live(built) -> None:
     gl = {c.label: c for c in by["ReconGL"].controls}
     assert gl["Unexplained remainder"].value == 0
     assert (
-        'recon_gl[cause],"gl_only_manual"'
+        'recon_gl[cause],"=gl_only_manual"'
         in gl["Explained: manual journals to the control account"].formula
     )
 

@@ -11,7 +11,14 @@ import pytest
 
 from cuadre.aging import DEFAULT_BUCKETS, aging_schema
 from cuadre.model.tables import TABLES
-from cuadre.workbook.template import DEFAULT_PATH, MATCHES, SETTING_ROWS, build_template
+from cuadre.workbook.template import (
+    DEFAULT_PATH,
+    MATCHES,
+    SETTING_ROWS,
+    build_template,
+    step_input_sheets,
+    template_sheet,
+)
 from golden_util import assert_golden, sheet_snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,14 +31,28 @@ SHEETS = {
     "Customers": "customers",
     "OpenItems": "open_items",
     "Bank": "bank_lines",
+    "Statements": "statements",
     "GL": "trial_balance",
+    "FiscalDocs": "fiscal_docs",
+    "PaymentComplements": "payment_complements",
+    **{spec.name: spec.table_name for spec in step_input_sheets()},
     "Matches": "allocations",
     "Unapplied": "unapplied",
     "Aging": "aging",
     "Issues": "issues",
     "Evidence": "evidence",
 }
-INPUTS = ("Settings", "Customers", "OpenItems", "Bank", "GL")
+INPUTS = (
+    "Settings",
+    "Customers",
+    "OpenItems",
+    "Bank",
+    "Statements",
+    "GL",
+    "FiscalDocs",
+    "PaymentComplements",
+    *(spec.name for spec in step_input_sheets()),
+)
 OUTPUTS = ("Matches", "Unapplied", "Aging")
 
 
@@ -69,7 +90,10 @@ def test_tables_have_the_contract_columns(fresh: Path) -> None:
         "customers": TABLES["customers"].names,
         "open_items": TABLES["open_items"].names,
         "bank_lines": TABLES["bank_lines"].names,
+        "statements": TABLES["statements"].names,
         "trial_balance": TABLES["trial_balance"].names,
+        "fiscal_docs": TABLES["fiscal_docs"].names,
+        "payment_complements": TABLES["payment_complements"].names,
         "allocations": MATCHES.names,
         "unapplied": TABLES["unapplied"].names,
         "aging": aging_schema(DEFAULT_BUCKETS).names,
@@ -97,6 +121,13 @@ def test_tables_have_the_contract_columns(fresh: Path) -> None:
     assert MATCHES.names[: len(TABLES["allocations"].names)] == TABLES["allocations"].names
 
 
+def test_template_sheet_finds_each_table() -> None:
+    for sheet, table in SHEETS.items():
+        assert template_sheet(table).name == sheet
+    with pytest.raises(KeyError):
+        template_sheet("nope")
+
+
 def test_settings_rows(fresh: Path) -> None:
     ws = openpyxl.load_workbook(fresh)["Settings"]
     table = ws.tables["settings"]
@@ -112,6 +143,14 @@ def test_settings_rows(fresh: Path) -> None:
         "decimal_separator": ".",
         "date_order": "auto",
         "functional_currency": "MXN",
+        "language": "es",
+        "provision_method": "roll_rates",
+        "forward_factor": "1",
+        "receivable_account": "1105-01",
+        "allowance_account": "1109-01",
+        "bad_debt_expense_account": "6105-01",
+        "unbilled_account": "1105-90",
+        "revenue_account": "4100-01",
     }
 
 
@@ -143,6 +182,9 @@ def test_readme_explains_the_close(fresh: Path) -> None:
         "cartera",
         "antigüedad de saldos",
         "pagos no identificados",
+        "Import",
+        "FiscalDocs",
+        "CFDI",
     ):
         assert words in text, words
 

@@ -62,6 +62,12 @@ def fill_close_book(path: Path, company: Company) -> None:
 
 
 @pytest.fixture(scope="session")
+def pasting():  # type: ignore[no-untyped-def]
+    """:func:`paste_table` for test modules (a conftest is not importable by name)."""
+    return paste_table
+
+
+@pytest.fixture(scope="session")
 def company() -> Company:
     return generate_company(seed=SEED, n_customers=N_CUSTOMERS)
 

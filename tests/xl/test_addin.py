@@ -97,3 +97,49 @@ def test_install_needs_out_without_excel(tmp_path: Path) -> None:
     assert install_addin(None)[0].code == "NO_EXCEL"
     found = install_addin(tmp_path / "x" / "Cuadre.xlam")
     assert (tmp_path / "x" / "Cuadre.xlam").is_file() and found[-1].code == "ADDIN_INSTALLED"
+
+
+def test_every_button_has_help_text() -> None:
+    root = ElementTree.fromstring((SOURCES / "ribbon" / "customUI.xml").read_bytes())
+    buttons = list(root.iter(f"{NS}button"))
+    assert len(buttons) >= 15
+    for button in buttons:
+        for attr in ("screentip", "supertip"):
+            text = button.get(attr) or ""
+            assert 10 <= len(text) <= 1024, (button.get("id"), attr)  # Office's limit
+
+
+def test_import_buttons_hand_the_files_over_on_the_hidden_sheet(modules: dict[str, str]) -> None:
+    from cuadre.xl.scripts import IMPORT_SHEET, KINDS
+
+    code = modules["CuadreRibbon"]
+    assert f'Private Const IMPORT_SHEET As String = "{IMPORT_SHEET}"' in code
+    assert "MultiSelect:=True" in code and "xlSheetVeryHidden" in code
+    for kind in KINDS:
+        assert f'ImportFiles "{kind}"' in code
+    assert 'RunCuadre "import", "kind=\'" & kind & "\'"' in code
+    # macOS takes no Windows filter string: its call has no FileFilter
+    mac = code[code.index("#If Mac Then", code.index("Function PickFiles")) :]
+    mac = mac[: mac.index("#Else")]
+    assert "GetOpenFilename(" in mac and "FileFilter" not in mac
+    # every script the ribbon runs exists
+    from cuadre.xl import scripts
+
+    for verb in re.findall(r'RunCuadre "(\w+)"', code):
+        assert callable(getattr(scripts, f"xl_{verb}")), verb
+
+
+def test_cli_build_passes_the_structural_checks(tmp_path: Path) -> None:
+    import subprocess
+
+    out = tmp_path / "x.xlam"
+    done = subprocess.run(
+        [sys.executable, "-m", "cuadre.xl.addin", str(out)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    parser = VBA_Parser(str(out))
+    try:
+        names = {Path(n).stem for _f, _s, n, _c in parser.extract_macros()}
+    finally:
+        parser.close()
+    assert {"xlwings", "CuadreRibbon", "CuadreFunctions"} <= names

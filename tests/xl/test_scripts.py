@@ -161,15 +161,6 @@ def test_unexpected_failure_is_reported_not_raised(
     book.app.quit()
 
 
-def test_coming_buttons_say_so_and_change_nothing(close_book: Path) -> None:
-    data = close_book.read_bytes()
-    for name in ("import", "collections", "reconcile", "accruals", "evidence"):
-        findings = run_script(name, close_book)
-        assert [f.code for f in findings] == ["COMING"]
-        assert "coming" in findings[0].message
-    assert close_book.read_bytes() == data
-
-
 def test_bad_calls(tmp_path: Path) -> None:
     assert run_script("nope", tmp_path / "x.xlsx")[0].code == "UNKNOWN_SCRIPT"
     assert run_script("match", tmp_path / "x.xlsx")[0].code == "FILE_NOT_FOUND"

@@ -15,6 +15,8 @@ Rules (:class:`CreditPolicy`)
       past due as the aging counts them: no due date, document date + the customer's
       terms).
     - ``new_hold``: meets a hold rule and was not on the hold list (``CREDIT_HOLDS``);
+      its ``held_on`` is the as-of date, so that this run's hold list (:func:`hold_list`:
+      ``customer_id``, ``held_on``, ``reason``...) is the next run's ``CREDIT_HOLDS``;
       ``on_hold``: still meets one; ``release``: was on hold and no longer meets any
       (with the payments received since the hold, when ``receipts`` are given: the
       sales team's "payment applied, release the orders"); ``watch``: utilisation at or
@@ -211,6 +213,8 @@ def credit_status(
         "ok",
     )
     out["status"] = status.astype(object)
+    # a new hold starts today: the hold list of this run is the next run's credit_holds
+    out.loc[status == "new_hold", "held_on"] = day
     out["reason"] = [
         _reason(r, over, old, policy)
         for r, over, old in zip(out.itertuples(), over_limit, too_old.to_numpy(), strict=True)
@@ -318,7 +322,8 @@ def _reason(r: Any, over_limit: bool, too_old: bool, policy: CreditPolicy) -> st
 
 
 def hold_list(credit: pd.DataFrame) -> pd.DataFrame:
-    """Customers to hold (new) or keep on hold."""
+    """Customers to hold (new) or keep on hold, each with its ``held_on`` (the as-of date
+    for a new hold): readable as the next run's :data:`CREDIT_HOLDS`."""
     return credit[credit["status"].isin(["new_hold", "on_hold"])].reset_index(drop=True)
 
 

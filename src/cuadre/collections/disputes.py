@@ -29,12 +29,13 @@ on an item (MANSP) plays the same role.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
 import pandas as pd
 
-from cuadre.aging import DEFAULT_BUCKETS, age_receivables
+from cuadre.aging import DEFAULT_BUCKETS, age_receivables, aging_schema
 from cuadre.findings import Finding, Location, warning
 from cuadre.model.tables import Column, Kind, TableSchema
 
@@ -184,6 +185,21 @@ def _loc(frame: pd.DataFrame, mask: pd.Series) -> Location:
     return Location("disputes")
 
 
+def aging_with_disputes_schema(
+    buckets: tuple[int, ...] | list[int] = DEFAULT_BUCKETS,
+) -> TableSchema:
+    """The schema of :func:`aging_with_disputes`' aging: the contract's aging
+    (:func:`cuadre.aging.aging_schema`) plus the informational ``disputed`` column."""
+    schema = aging_schema(buckets)
+    return dataclasses.replace(
+        schema,
+        columns=(
+            *schema.columns,
+            Column("disputed", Kind.MONEY, True, "part of total in open disputes"),
+        ),
+    )
+
+
 def aging_with_disputes(
     open_items: pd.DataFrame,
     as_of: dt.date,
@@ -195,7 +211,8 @@ def aging_with_disputes(
 
     ``aging`` is the contract aging of every open item (disputed ones included, so it
     still ties to the ledger) with an informational ``disputed`` column (the part of
-    ``total`` in dispute); ``disputed_aging`` ages only the disputed parts.
+    ``total`` in dispute; schema :func:`aging_with_disputes_schema`);
+    ``disputed_aging`` ages only the disputed parts (schema ``aging_schema``).
     """
     aging, findings = age_receivables(open_items, as_of, buckets, customers)
     _undisputed, disputed, more = split_disputed(open_items, disputes, as_of)
@@ -271,6 +288,7 @@ __all__ = [
     "REASONS",
     "STATUSES",
     "aging_with_disputes",
+    "aging_with_disputes_schema",
     "dispute_log",
     "open_disputes",
     "split_disputed",

@@ -4,8 +4,8 @@ What
     ``PROMISES`` is the commitments table (customer, amount, currency, promised date,
     the day it was made). ``evaluate_promises(promises, receipts, as_of)`` marks each
     ``kept``, ``partially_kept``, ``broken`` or ``open`` from the payments applied to the
-    customer; ``promise_summary`` gives one row per customer for the worklist (a broken
-    promise raises the customer's priority).
+    customer; ``promise_summary`` gives one row per customer for the worklist
+    (:data:`PROMISE_SUMMARY`; a broken promise raises the customer's priority).
 
 Rules
     - A payment counts for a promise when it is the same customer and currency and is
@@ -66,6 +66,29 @@ PROMISE_STATUS = TableSchema(
         Column("shortfall", Kind.MONEY, True, "amount - paid, not below zero"),
         Column("status", Kind.ENUM, True, ", ".join(PROMISE_STATUSES), PROMISE_STATUSES),
         Column("last_payment", Kind.DATE, False, "last payment counted"),
+    ),
+)
+
+PROMISE_SUMMARY = TableSchema(
+    name="promise_summary",
+    sheet="PromiseSummary",
+    description="Per customer and currency: recent broken and partly kept promises, the "
+    "earliest open one and the worst recent status (for the worklist).",
+    key=("customer_id", "currency"),
+    sort_by=("customer_id", "currency"),
+    columns=(
+        Column("customer_id", Kind.TEXT, True),
+        Column("currency", Kind.CURRENCY, True),
+        Column(
+            "promise_status",
+            Kind.TEXT,
+            False,
+            "worst status of the window: broken > partially_kept > open > kept; empty: none",
+        ),
+        Column("broken", Kind.INT, True, "promises broken in the window (by deadline)"),
+        Column("partially_kept", Kind.INT, True, "promises partly kept in the window"),
+        Column("open_promise_date", Kind.DATE, False, "promise_date of the earliest open one"),
+        Column("open_promise_amount", Kind.MONEY, False, "its shortfall: still to be paid"),
     ),
 )
 
@@ -154,7 +177,7 @@ def evaluate_promises(
 
 
 def promise_summary(status: pd.DataFrame, as_of: dt.date, window_days: int = 90) -> pd.DataFrame:
-    """One row per customer and currency: ``broken`` and ``partially_kept`` counts over
+    """:data:`PROMISE_SUMMARY`, one row per customer and currency: ``broken`` and ``partially_kept`` counts over
     the last ``window_days`` (by deadline), the ``open_promise_date`` and
     ``open_promise_amount`` of the earliest open promise, and ``promise_status``: the
     worst recent status (broken > partially_kept > open > kept), for the worklist."""
@@ -183,7 +206,8 @@ def promise_summary(status: pd.DataFrame, as_of: dt.date, window_days: int = 90)
         out[c] = values.reindex(index).fillna(0).astype("Int64")
     out["open_promise_date"] = opened["promise_date"].reindex(index).astype("datetime64[ns]")
     out["open_promise_amount"] = opened["shortfall"].reindex(index).astype("Int64")
-    return out.reset_index()
+    out = out.reset_index()
+    return out[PROMISE_SUMMARY.names].sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def receipts_from_allocations(allocations: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
@@ -230,6 +254,7 @@ __all__ = [
     "PROMISES",
     "PROMISE_STATUS",
     "PROMISE_STATUSES",
+    "PROMISE_SUMMARY",
     "RECEIPTS",
     "evaluate_promises",
     "promise_summary",

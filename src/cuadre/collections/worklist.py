@@ -101,6 +101,7 @@ def collection_worklist(
     findings: list[Finding] = []
     day = pd.Timestamp(as_of)
     oi = open_items[open_items["document_date"] <= day]
+    every = oi  # names come from every item: a customer may have only disputed ones
     disputed = oi.iloc[0:0]
     owners = pd.Series(dtype=object)
     if disputes is not None and len(disputes):
@@ -175,7 +176,7 @@ def collection_worklist(
     out["score"] = out[parts].sum(axis=1).clip(0, 100).round(1)
 
     out["next_action"] = _actions(out, policy, owners)
-    _contacts(out, customers, oi)
+    _contacts(out, customers, every)
     out = out.sort_values(
         ["score", "overdue", "customer_id"], ascending=[False, False, True], kind="stable"
     ).reset_index(drop=True)

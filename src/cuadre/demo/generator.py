@@ -1915,15 +1915,23 @@ _E2E_TAGS = ("BNET01", "MBAN01", "SANTAN", "BAJIO0", "HSBC00", "BNTE01", "SCOT01
 
 
 def _assemble(
-    rng: np.random.Generator, py: random.Random, lines: _Lines, cal: _Calendar
+    rng: np.random.Generator,
+    py: random.Random,
+    lines: _Lines,
+    cal: _Calendar,
+    second: Array | None = None,
 ) -> tuple[pd.DataFrame, Array]:
-    """Bank lines in booking order, numbered per statement; line id per receipt id."""
+    """Bank lines in booking order, numbered per statement; line id per receipt id.
+
+    ``second`` marks lines that repeat an earlier transfer (duplicates): on the same
+    booking day they come after the other lines, as the bank books them later."""
     n = len(lines.rid)
     country = np.array(lines.country, dtype=np.int64)
     booking = np.array(lines.booking, dtype=np.int64)
     amount = np.array(lines.amount, dtype=np.int64)
     type_code = np.array(lines.type_code, dtype=object)
-    order = np.lexsort((rng.random(n), booking, country))
+    late = np.zeros(n, dtype=bool) if second is None else second
+    order = np.lexsort((rng.random(n), late, booking, country))
     seq = np.empty(n, dtype=np.int64)
     seq[order] = pd.Series(country[order]).groupby(country[order]).cumcount().to_numpy() + 1
     width = max(4, len(str(int(seq.max())))) if n else 4
@@ -2146,7 +2154,8 @@ def generate_company(
         rng, py, cust, inv, grp, cal, open_items, cn_id, cn_num
     )
     _debit_lines(rng, py, cal, lines)
-    bank_lines, line_of = _assemble(rng, py, lines, cal)
+    repeat = np.array([r >= 0 and scenario[r] == "duplicate" for r in lines.rid], dtype=bool)
+    bank_lines, line_of = _assemble(rng, py, lines, cal, repeat)
     statements = _statements(rng, bank_lines, cal)
     trial_balance = _trial_balance(inv, cust, open_items, statements, cal)
     truth = _truth(truth_rows, scenario, line_of, bank_lines)

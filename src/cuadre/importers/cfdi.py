@@ -28,10 +28,10 @@ day (Fecha's time is dropped: the tables hold dates).
 Why not satcfdi (suggested by the issue): tried on the 62 real samples, it raised on 7
 of the 8 CfdiUtils Pagos 2.0 files (KeyError on a missing Sello or IdDocumento: real,
 anonymised payments that omit attributes the schema requires) where an importer must
-report and go on; it parses with lxml outside our defusedxml gate; and it brings about
-30 packages (lxml, cryptography, pyOpenSSL, weasyprint, pillow, requests...) to read a
-few dozen attributes. The reading here is plain ElementTree through
-:func:`cuadre.importers.base.parse_xml`, by local names, so 3.3 and 4.0 (and re-serialised
+report and go on; it parses XML with its own parser settings, outside our hardened
+gate; and it brings about 30 packages (cryptography, pyOpenSSL, weasyprint, pillow,
+requests...) to read a few dozen attributes. The reading here goes through
+:func:`cuadre.importers.base.parse_xml` (hardened lxml), by local names, so 3.3 and 4.0 (and re-serialised
 files with other prefixes) read the same.
 
 Reference: SAT Anexo 20 (CFDI 4.0, ``http://www.sat.gob.mx/cfd/4``; 3.3,
@@ -45,10 +45,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from xml.etree.ElementTree import Element
 
 from cuadre.findings import Finding, Location, error
-from cuadre.importers.base import local, parse_xml
+from cuadre.importers.base import XmlElement, local, parse_xml
 from cuadre.importers.fiscal import (
     FiscalImport,
     Reader,
@@ -101,7 +100,7 @@ def read(data: bytes, source: str) -> FiscalImport:
     return fiscal_result([doc], complements, [*problems, *r.findings], FORMAT)
 
 
-def _not_cfdi(source: str, root: Element) -> Finding:
+def _not_cfdi(source: str, root: XmlElement) -> Finding:
     return error(
         Location(source),
         "NOT_A_CFDI",
@@ -114,7 +113,7 @@ def _not_cfdi(source: str, root: Element) -> Finding:
 # --------------------------------------------------------------------------- the document
 
 
-def read_document(root: Element, r: Reader) -> dict[str, object]:
+def read_document(root: XmlElement, r: Reader) -> dict[str, object]:
     a = root.attrib
     uuid = stamp_uuid(root)
     series, folio = a.get("Serie", "").strip(), a.get("Folio", "").strip()
@@ -162,7 +161,7 @@ def read_document(root: Element, r: Reader) -> dict[str, object]:
     }
 
 
-def _attr(el: Element | None, name: str) -> str:
+def _attr(el: XmlElement | None, name: str) -> str:
     return el.get(name, "").strip() if el is not None else ""
 
 
@@ -173,7 +172,7 @@ def issue_date(text: str | None, r: Reader) -> object:
     return r.date(text, "Fecha")
 
 
-def stamp_uuid(root: Element) -> str:
+def stamp_uuid(root: XmlElement) -> str:
     """The UUID the PAC assigned (tfd:TimbreFiscalDigital), upper case; '' if unstamped."""
     for el in descendants(root, "TimbreFiscalDigital"):
         if namespace(el.tag) == TFD_NAMESPACE and el.get("UUID", "").strip():
@@ -181,7 +180,7 @@ def stamp_uuid(root: Element) -> str:
     return ""
 
 
-def rfc(party: Element | None, role: str, r: Reader) -> str:
+def rfc(party: XmlElement | None, role: str, r: Reader) -> str:
     raw = _attr(party, "Rfc")
     value = raw.replace(" ", "").upper()
     if not value:
@@ -199,7 +198,7 @@ def rfc(party: Element | None, role: str, r: Reader) -> str:
     return value
 
 
-def related_uuids(root: Element) -> str:
+def related_uuids(root: XmlElement) -> str:
     """``01:UUID;04:UUID``: every CfdiRelacionados (4.0 allows several), with its type."""
     out: list[str] = []
     for group in children(root, "CfdiRelacionados"):
@@ -211,7 +210,7 @@ def related_uuids(root: Element) -> str:
     return ";".join(out)
 
 
-def document_amounts(root: Element, currency: str, r: Reader) -> dict[str, object]:
+def document_amounts(root: XmlElement, currency: str, r: Reader) -> dict[str, object]:
     """The money columns, and the check that the document adds up."""
     a = root.attrib
     taxes = child(root, "Impuestos")
@@ -276,7 +275,7 @@ def check_total(
 
 
 def read_payments(
-    root: Element, doc: dict[str, object], r: Reader, lines: dict[str, list[int]]
+    root: XmlElement, doc: dict[str, object], r: Reader, lines: dict[str, list[int]]
 ) -> list[dict[str, object]]:
     """Pagos 2.0 / 1.0: one row per DoctoRelacionado, with its pago:Pago.
 
@@ -312,7 +311,7 @@ def read_payments(
 
 
 def read_pago(
-    pago: Element,
+    pago: XmlElement,
     index: int,
     doc: dict[str, object],
     r: Reader,
@@ -364,7 +363,7 @@ class Docto:
 
 
 def read_docto(
-    dr: Element, d: Docto, r: Reader
+    dr: XmlElement, d: Docto, r: Reader
 ) -> tuple[dict[str, object], tuple[Decimal, Decimal] | None]:
     """One DoctoRelacionado -> row fields, and the bounds of its ImpPagado in MonedaP."""
     a, where, line = dr.attrib, d.where, d.line
@@ -522,7 +521,7 @@ def check_pago_amount(
     )
 
 
-def check_pagos_total(pagos: Element, payments: list[Element], r: Reader) -> None:
+def check_pagos_total(pagos: XmlElement, payments: list[XmlElement], r: Reader) -> None:
     """Pagos 2.0 Totales/MontoTotalPagos = sum of Monto x TipoCambioP, in MXN."""
     totals = child(pagos, "Totales")
     stated = (

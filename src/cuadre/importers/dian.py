@@ -53,9 +53,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from xml.etree.ElementTree import Element
 
-from cuadre.importers.base import local, parse_xml
+from cuadre.importers.base import XmlElement, local, parse_xml
 from cuadre.importers.fiscal import (
     FiscalImport,
     Reader,
@@ -141,7 +140,7 @@ def read(data: bytes, source: str) -> FiscalImport:
     return fiscal_result([doc], [], [*problems, *r.findings], FORMAT)
 
 
-def unwrap(wrapper: Element, r: Reader) -> tuple[Element | None, str]:
+def unwrap(wrapper: XmlElement, r: Reader) -> tuple[XmlElement | None, str]:
     """AttachedDocument -> (the document inside its CDATA, validation status)."""
     description = path(wrapper, "Attachment/ExternalReference/Description")
     text = (description.text or "") if description is not None else ""
@@ -170,7 +169,7 @@ def unwrap(wrapper: Element, r: Reader) -> tuple[Element | None, str]:
 # --------------------------------------------------------------------------- the document
 
 
-def read_document(root: Element, name: str, r: Reader) -> dict[str, object]:
+def read_document(root: XmlElement, name: str, r: Reader) -> dict[str, object]:
     number = text_at(root, "ID")
     uuid = text_at(root, "UUID").lower()
     label = "CUFE" if name == "Invoice" else "CUDE"
@@ -222,19 +221,19 @@ def check_uuid(uuid: str, label: str, r: Reader) -> None:
         )
 
 
-def authorised_prefix(root: Element) -> str:
+def authorised_prefix(root: XmlElement) -> str:
     for ext in descendants(root, "DianExtensions"):
         for prefix in descendants(ext, "Prefix"):
             return (prefix.text or "").strip()
     return ""
 
 
-def first(*elements: Element | None) -> Element | None:
-    """The first element that exists (an Element without children is falsy: no ``or``)."""
+def first(*elements: XmlElement | None) -> XmlElement | None:
+    """The first element that exists (an element without children is falsy: no ``or``)."""
     return next((e for e in elements if e is not None), None)
 
 
-def is_dian(root: Element) -> bool:
+def is_dian(root: XmlElement) -> bool:
     """DIAN's profile, as opposed to another country's UBL invoice."""
     return (
         "DIAN" in text_at(root, "ProfileID").upper()
@@ -243,7 +242,7 @@ def is_dian(root: Element) -> bool:
     )
 
 
-def party(root: Element, role: str, label: str, r: Reader) -> tuple[str, str]:
+def party(root: XmlElement, role: str, label: str, r: Reader) -> tuple[str, str]:
     """(NIT or other id, registered name) of the supplier or customer; checks the NIT."""
     p = path(root, f"{role}/Party")
     scheme = child(p, "PartyTaxScheme")
@@ -295,7 +294,7 @@ def check_nit(nit: str, given: str, label: str, r: Reader) -> None:
         )
 
 
-def due_date(root: Element, issued: dt.date | None, r: Reader) -> dt.date | None:
+def due_date(root: XmlElement, issued: dt.date | None, r: Reader) -> dt.date | None:
     text = text_at(root, "DueDate") or text_at(root, "PaymentMeans/PaymentDueDate")
     due = r.date(text, "DueDate")
     if due is not None and issued is not None and due < issued:
@@ -307,7 +306,7 @@ def due_date(root: Element, issued: dt.date | None, r: Reader) -> dt.date | None
     return due
 
 
-def related(root: Element) -> str:
+def related(root: XmlElement) -> str:
     """``CODE:CUFE`` of each referenced invoice (BillingReference), CODE = the note's
     DiscrepancyResponse/ResponseCode when there is one."""
     code = text_at(root, "DiscrepancyResponse/ResponseCode")
@@ -323,7 +322,7 @@ def related(root: Element) -> str:
 # --------------------------------------------------------------------------- money
 
 
-def amounts(root: Element, name: str, currency: str, r: Reader) -> dict[str, object]:
+def amounts(root: XmlElement, name: str, currency: str, r: Reader) -> dict[str, object]:
     totals = first(child(root, "LegalMonetaryTotal"), child(root, "RequestedMonetaryTotal"))
     if totals is None:
         r.error(
@@ -364,7 +363,7 @@ def amounts(root: Element, name: str, currency: str, r: Reader) -> dict[str, obj
     }
 
 
-def amount(el: Element | None, label: str, currency: str, r: Reader) -> Decimal | None:
+def amount(el: XmlElement | None, label: str, currency: str, r: Reader) -> Decimal | None:
     if el is None:
         return None
     given = el.get("currencyID", "").strip().upper()
@@ -377,7 +376,7 @@ def amount(el: Element | None, label: str, currency: str, r: Reader) -> Decimal 
     return r.number(el.text, label)
 
 
-def tax_sum(root: Element, tag: str, currency: str, r: Reader) -> Decimal | None:
+def tax_sum(root: XmlElement, tag: str, currency: str, r: Reader) -> Decimal | None:
     """Sum of the document-level TaxAmount of each ``tag`` in the document currency."""
     found = [child(t, "TaxAmount") for t in children(root, tag)]
     values = [
@@ -442,7 +441,9 @@ def _agree(
     )
 
 
-def check_lines(root: Element, tag: str, stated: Decimal | None, currency: str, r: Reader) -> None:
+def check_lines(
+    root: XmlElement, tag: str, stated: Decimal | None, currency: str, r: Reader
+) -> None:
     lines = children(root, tag)
     if stated is None or not lines:
         return

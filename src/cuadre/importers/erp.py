@@ -66,7 +66,7 @@ import pandas as pd
 from cuadre import parsing
 from cuadre.findings import Finding, Location, error, info, warning
 from cuadre.importers.base import empty_table
-from cuadre.io.tables import _count_outside_quotes, decode_text
+from cuadre.io.tables import decode_text, sniff_separator
 from cuadre.model.tables import OPEN_ITEMS, PROVENANCE
 from cuadre.model.validate import RawTable, ReadOptions, coerce_table
 from cuadre.money import exponents_for, format_amount, known_currencies, minor_to_text
@@ -471,25 +471,9 @@ def _workbook_grids(
     return grids, []
 
 
-def sniff_separator(lines: Sequence[str]) -> str:
-    """The separator that splits the most lines the same way (title lines have none)."""
-    best, best_score = ",", 0
-    for sep in ("|", "\t", ";", ","):
-        counts = Counter(_count_outside_quotes(line, sep) for line in lines)
-        counts.pop(0, None)
-        if not counts:
-            continue
-        modal, lines_with = counts.most_common(1)[0]
-        score = modal * lines_with
-        if score > best_score:
-            best, best_score = sep, score
-    return best
-
-
 def _text_grid(text: str, head: int | None) -> Grid:
     lines = text.splitlines()
-    sample = [ln for ln in lines[:200] if ln.strip()][:60]
-    sep = sniff_separator(sample)
+    sep = sniff_separator(lines[:200])
     if sep == "|":
         return _pipe_grid(lines[:head] if head else lines)
     rows: list[list[object]] = []
@@ -738,6 +722,64 @@ def import_erp(
         ]
 
 
+def import_erp_history(
+    data: bytes,
+    source: str,
+    profile: str,
+    *,
+    mapping: dict[str, Any] | None = None,
+    options: ReadOptions | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Finding]]:
+    """An "all items" export (SAP FBL5N with cleared items) -> (open_items, cleared,
+    findings). Never raises on data.
+
+    ``open_items`` is what :func:`import_erp` gives. ``cleared`` holds the items it leaves
+    out as cleared (a clearing document or date, or the cleared status; not noted items),
+    as document history for :func:`cuadre.aging_history.history_from_tables`: the
+    open_items columns with ``amount_original`` = the item's amount, ``amount_open`` = 0,
+    plus ``clearing_document`` and ``clearing_date`` (empty when the export lacks them:
+    ``build_ledger`` then reports the item). The findings are the open import's, plus
+    the errors and warnings found in the cleared rows (the open import already counts
+    them as ``CLEARED_ITEMS``).
+    """
+    if profile not in PROFILES:
+        raise ValueError(f"unknown ERP profile {profile!r}; known: {', '.join(PROFILES)}")
+    cleared: list[pd.DataFrame] = []
+    try:
+        findings = check_mapping(mapping, "mapping") if mapping else []
+        if findings:
+            return empty_open_items(), empty_cleared_items(), findings
+        prof = apply_mapping(load_profile(profile), mapping)
+        opts = mapping_options(mapping, options or ReadOptions())
+        table, findings = run_profile(prof, data, source, opts, cleared)
+    except Exception as exc:  # the last line of defence: a finding, never a traceback
+        return (
+            empty_open_items(),
+            empty_cleared_items(),
+            [
+                error(
+                    Location(source),
+                    "IMPORT_FAILED",
+                    f"the {profile} export could not be read ({type(exc).__name__}: {exc})",
+                    "Please report this file to the Cuadre maintainers.",
+                )
+            ],
+        )
+    return table, cleared[0] if cleared else empty_cleared_items(), findings
+
+
+CLEARED_EXTRAS = ("clearing_document", "clearing_date")
+"""Columns a cleared-items table has beyond open_items (names of the ar_history table)."""
+
+
+def empty_cleared_items() -> pd.DataFrame:
+    """A zero-row cleared-items table (see :func:`import_erp_history`)."""
+    table = empty_open_items()
+    table["clearing_document"] = pd.Series(dtype=object)
+    table["clearing_date"] = pd.Series(dtype="datetime64[ns]")
+    return table
+
+
 def empty_open_items() -> pd.DataFrame:
     """A zero-row open_items table with its provenance columns."""
     table = empty_table(OPEN_ITEMS)
@@ -763,8 +805,13 @@ def read_profile(
 
 
 def run_profile(
-    profile: Profile, data: bytes, source: str, options: ReadOptions
+    profile: Profile,
+    data: bytes,
+    source: str,
+    options: ReadOptions,
+    cleared: list[pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, list[Finding]]:
+    """The import; with a ``cleared`` list, the cleared items' table is appended to it."""
     grids, findings = read_grids(data, source, options.sheet)
     if not grids:
         return empty_open_items(), findings
@@ -797,7 +844,10 @@ def run_profile(
         )
         return empty_open_items(), findings
     sheet = _Sheet(profile, grid, header, source, options)
+    sheet.want_cleared = cleared is not None
     table, more = sheet.run()
+    if cleared is not None and sheet.cleared_table is not None:
+        cleared.append(sheet.cleared_table)
     return table, findings + more
 
 
@@ -853,6 +903,9 @@ class _Sheet:
         self.decimal = options.decimal_separator or "."
         self._parsed: dict[tuple[int, bytes], parsing.AmountParse] = {}
         self._local_cur: pd.Series | None = None
+        self.want_cleared = False  # also build cleared_table (import_erp_history)
+        self.cleared_table: pd.DataFrame | None = None
+        self._history = np.zeros(0, dtype=bool)  # over the data rows: cleared, not noted
 
     # -- helpers
     def col(self, role: str) -> int | None:
@@ -905,7 +958,49 @@ class _Sheet:
         types = _Types(self, data, amounts).run()
         self._check_totals(rows, data, amounts, currency)
         keep = self._exclusions(data, amounts)
-        return self._table(rows, data, keep, currency, amounts, types)
+        result = self._table(rows, data, keep, currency, amounts, types)
+        if self.want_cleared:
+            self.cleared_table, found = self._cleared(rows, data, currency, amounts, types)
+            result[1].extend(found)
+        return result
+
+    def _cleared(
+        self,
+        rows: _Rows,
+        data: np.ndarray,
+        currency: np.ndarray,
+        amounts: _Amounts,
+        types: np.ndarray,
+    ) -> tuple[pd.DataFrame, list[Finding]]:
+        """The cleared items as history rows, and the problems found in those rows only."""
+        if not self._history.any():
+            return empty_cleared_items(), []
+        sel = data[self._history]
+        extra = {
+            "clearing_document": self.role_text("clearing_doc", sel),
+            "clearing_date": np.full(len(sel), "", dtype=object),
+        }
+        j = self.col("clearing_date")
+        if j is not None:  # in the file's own date notation, as its other dates
+            days = parsing.parse_dates(
+                pd.Series(self.cols[j][sel], dtype=object), self.date_order()
+            )
+            extra["clearing_date"] = days.dates.dt.strftime("%Y-%m-%d").fillna("").to_numpy(object)
+        before = self.findings
+        self.findings = []
+        table, found = self._table(rows, data, self._history, currency, amounts, types, extra)
+        self.findings = before
+        table = table.rename(columns={"amount_open": "_amount"})
+        original = table.pop("amount_original") if "amount_original" in table else None
+        amount = table.pop("_amount")
+        at = list(table.columns).index("currency") + 1
+        table.insert(at, "amount_open", pd.array([0] * len(table), dtype="Int64"))
+        table.insert(at, "amount_original", amount if original is None else original.fillna(amount))
+        dates = pd.to_datetime(table.pop("clearing_date"), format="%Y-%m-%d", errors="coerce")
+        table["clearing_document"] = table.pop("clearing_document")
+        table["clearing_date"] = dates.astype("datetime64[ns]")
+        problems = [f for f in found if f.severity.value != "info"]
+        return table, problems
 
     # .. title rows
     def _harvest_title(self) -> None:
@@ -1166,7 +1261,7 @@ class _Sheet:
     # .. currency
     def _currency(self, data: np.ndarray) -> np.ndarray | None:
         """Per body row: the currency of the amount taken as amount_open."""
-        cur_doc = pd.Series(self.role_text("currency"), dtype=object).str.upper()
+        cur_doc = parsing.per_unique(pd.Series(self.role_text("currency"), dtype=object), str.upper)
         default = self.p.currency
         if self.has("amount_open") or not self.has("amount_local"):
             cur = cur_doc.where(cur_doc != "", self.local_currency())
@@ -1194,7 +1289,9 @@ class _Sheet:
     def local_currency(self) -> pd.Series:
         """The company currency per row: its column, else the mapping's currency."""
         if self._local_cur is None:
-            cur = pd.Series(self.role_text("currency_local"), dtype=object).str.upper()
+            cur = parsing.per_unique(
+                pd.Series(self.role_text("currency_local"), dtype=object), str.upper
+            )
             self._local_cur = cur.where(cur != "", self.p.currency)
         return self._local_cur
 
@@ -1368,6 +1465,7 @@ class _Sheet:
         if self.col("status") is not None:
             codes = [_status_code(v) for v in self.role_text("status", data)]
             cleared |= np.isin(np.array(codes, dtype=object), list(self.p.cleared_status))
+        self._history = cleared.copy()
         self._excluded(
             data,
             cleared,
@@ -1382,6 +1480,7 @@ class _Sheet:
             noted = np.array(
                 [self.p.special_gl.get(label_key(s)) == "noted" for s in sgl], dtype=bool
             )
+            self._history &= ~noted
         self._excluded(
             data,
             noted,
@@ -1419,14 +1518,19 @@ class _Sheet:
         currency: np.ndarray,
         amounts: _Amounts,
         types: np.ndarray,
+        extra: dict[str, np.ndarray] | None = None,
     ) -> tuple[pd.DataFrame, list[Finding]]:
         sel = data[keep]
         doc_j = self.col("document_id")
         assert doc_j is not None
-        columns: dict[str, np.ndarray] = {}
+        columns: dict[str, np.ndarray | pd.api.extensions.ExtensionArray] = {}
         numbers: dict[str, int] = {}
 
-        def put(name: str, values: np.ndarray, role: str | None = None) -> None:
+        def put(
+            name: str,
+            values: np.ndarray | pd.api.extensions.ExtensionArray,
+            role: str | None = None,
+        ) -> None:
             columns[name] = values
             j = self.col(role or name)
             numbers[name] = (j if j is not None else doc_j) + 1
@@ -1436,8 +1540,8 @@ class _Sheet:
         put("customer_name", cname)
         put("document_id", self.text(doc_j)[sel])
         put("document_type", types[keep])
-        put("document_date", _iso_dates(self._document_dates(sel)), "document_date")
-        put("due_date", _iso_dates(self._due_dates(sel)))
+        put("document_date", _date_cells(self._document_dates(sel)), "document_date")
+        put("due_date", _date_cells(self._due_dates(sel)))
         put("currency", currency[sel])
         put("amount_open", amounts.cells(sel), amounts.column_role)
         if self.col("amount_original") is not None and amounts.source != "amount_original":
@@ -1454,6 +1558,8 @@ class _Sheet:
         for name in ("customer_name", "reference", "company", "tax_id", "fiscal_uuid"):
             if name in columns and not (columns[name] != "").any():
                 del columns[name]  # coerce_table fills an absent optional column for free
+        for name, values in (extra or {}).items():
+            put(name, values, {"clearing_document": "clearing_doc"}.get(name, name))
         names = list(columns)
         cells = pd.DataFrame(columns, columns=pd.Index(names, dtype=object))
         raw = RawTable(
@@ -1581,25 +1687,45 @@ class _Sheet:
         return np.where(ref == "", alt, ref)
 
 
-def _iso_dates(values: np.ndarray) -> np.ndarray:
-    """Workbook date cells -> ISO text, vectorised (coerce_table reads that fastest);
-    text cells are left for coerce_table to read and report."""
-    is_date = np.fromiter((isinstance(v, dt.date) for v in values), dtype=bool, count=len(values))
+def _date_cells(values: np.ndarray) -> np.ndarray:
+    """Workbook date cells for coerce_table, without a detour through text: a column of
+    dates and blanks only becomes ``datetime64[ns]`` (the day; a typed column, see
+    :class:`~cuadre.model.validate.RawTable`). Otherwise its dates become ISO text and
+    the other cells are left as they are, for coerce_table to read and report."""
+    n = len(values)
+    is_date = np.fromiter((isinstance(v, dt.date) for v in values), dtype=bool, count=n)
     if not is_date.any():
         return values
     stamps = pd.to_datetime(pd.Series(values[is_date], dtype=object), errors="coerce")
     days = stamps.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    text = np.datetime_as_string(days).astype(object)
     ok = ~pd.isna(stamps).to_numpy()
+    if ok.all() and _blank_cells(values[~is_date]).all():
+        typed = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+        typed[is_date] = days
+        return typed
+    text = np.datetime_as_string(days).astype(object)
     out = values.copy()
     idx = np.flatnonzero(is_date)
     out[idx[ok]] = text[ok]
     return out
 
 
+def _blank_cells(values: np.ndarray) -> np.ndarray:
+    """Cells coerce_table reads as empty: None and blank text (the workbook reader's
+    empty cell is "")."""
+    return np.fromiter(
+        (v is None or (isinstance(v, str) and not v.strip()) for v in values),
+        dtype=bool,
+        count=len(values),
+    )
+
+
 def _all_iso(*columns: np.ndarray) -> bool:
-    """Every non-empty cell is ISO text (workbook dates): no day/month order to decide."""
+    """Every non-empty cell is ISO text or a typed date (workbook dates): no day/month
+    order to decide."""
     for values in columns:
+        if values.dtype.kind == "M":
+            continue
         texts = pd.Series(values, dtype=object)
         if pd.api.types.infer_dtype(texts, skipna=False) != "string":
             return False
@@ -1717,7 +1843,7 @@ class _Amounts:
         use = self.empty & ~s.blank(local)
         if not use.any():
             return
-        cur = pd.Series(s.role_text("currency_local"), dtype=object).str.upper()
+        cur = parsing.per_unique(pd.Series(s.role_text("currency_local"), dtype=object), str.upper)
         cur = cur.where(cur != "", s.p.currency).to_numpy(dtype=object)
         self.currency[use] = cur[use]
         self._take(s.parse(local, self.currency), use)
@@ -1734,31 +1860,43 @@ class _Amounts:
     def signed(self) -> np.ndarray:
         return np.where(self.flip, -self.units, self.units)
 
-    def cells(self, sel: np.ndarray) -> np.ndarray:
-        """The cells for coerce_table: exact text of the (signed) minor units, except where
-        coerce_table must see the cell as written to report it (not a number, empty,
-        rounded)."""
+    def cells(self, sel: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+        """The cells for coerce_table: the (signed) minor units, typed (``Int64``, see
+        :class:`~cuadre.model.validate.RawTable`), unless coerce_table must see some cells
+        as written to report them (not a number, rounded): then exact text of the units,
+        and those cells as written."""
         keep_raw = ~self.valid[sel] | (self.rounded[sel] & ~self.flip[sel] & ~self.derived[sel])
-        units = pd.Series(self.signed[sel], dtype="Int64")
-        cur = pd.Series(self.currency[sel], dtype=object)
-        out = _canonical(minor_to_text(units, cur).to_numpy(dtype=object), cur).copy()
-        if keep_raw.any():
-            out[keep_raw] = self.raw[sel][keep_raw]
-        return out
+        return _unit_cells(self.signed[sel], keep_raw, self.raw[sel], self.currency[sel])
 
-    def original_cells(self, sel: np.ndarray) -> np.ndarray:
+    def original_cells(self, sel: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
         j = self.s.col("amount_original")
         assert j is not None
         parsed = self.s.parse(j, self.currency)
-        units = parsed.units.to_numpy(dtype=object)[sel]
-        ok = pd.notna(units) & ~parsed.rounded.to_numpy(dtype=bool)[sel]
-        out = self.s.cols[j][sel].copy()
-        if ok.any():
-            vals = pd.Series(units[ok], dtype="Int64")
-            vals = vals.where(~pd.Series(self.flip[sel][ok]), -vals)
-            cur = pd.Series(self.currency[sel][ok], dtype=object)
-            out[ok] = _canonical(minor_to_text(vals, cur).to_numpy(dtype=object), cur)
-        return out
+        units = parsed.units.fillna(0).to_numpy(dtype=np.int64)[sel]
+        ok = parsed.units.notna().to_numpy(dtype=bool)[sel]
+        ok &= ~parsed.rounded.to_numpy(dtype=bool)[sel]
+        signed = np.where(self.flip[sel], -units, units)
+        return _unit_cells(signed, ~ok, self.s.cols[j][sel], self.currency[sel])
+
+
+def _unit_cells(
+    units: np.ndarray, keep_raw: np.ndarray, raw: np.ndarray, currency: np.ndarray
+) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """Minor units for coerce_table; ``keep_raw`` marks the cells it must read as written.
+
+    When those are all blank the column goes typed (``Int64``, ``<NA>`` there): nothing
+    left to parse. Otherwise the units go as exact text (``-1234.50``, which coerce_table
+    reads back to the same units) beside the cells as written."""
+    blank = _blank_cells(raw[keep_raw])
+    if blank.all():
+        values = np.where(keep_raw, 0, units).astype(np.int64)
+        return pd.arrays.IntegerArray(values, np.array(keep_raw, dtype=bool))
+    cur = pd.Series(currency, dtype=object)
+    out = _canonical(
+        minor_to_text(pd.Series(units, dtype="Int64"), cur).to_numpy(dtype=object), cur
+    ).copy()
+    out[keep_raw] = raw[keep_raw]
+    return out
 
 
 def _parse_amounts(

@@ -40,12 +40,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import ModuleType
-from xml.etree.ElementTree import Element
 
 import pandas as pd
 
 from cuadre.findings import Finding, Location, error, info, warning
-from cuadre.importers.base import local, typed_table
+from cuadre.importers.base import XmlElement, local, typed_table
 from cuadre.model.tables import FISCAL_DOCS, PAYMENT_COMPLEMENTS, TableSchema
 from cuadre.money import DEFAULT_ROUNDING, known_currencies
 from cuadre.money import exponent as currency_exponent
@@ -263,7 +262,7 @@ class Reader:
 # --------------------------------------------------------------------------- XML helpers
 
 
-def child(el: Element | None, name: str) -> Element | None:
+def child(el: XmlElement | None, name: str) -> XmlElement | None:
     """First direct child with local name ``name`` (any namespace)."""
     if el is None:
         return None
@@ -273,26 +272,26 @@ def child(el: Element | None, name: str) -> Element | None:
     return None
 
 
-def children(el: Element | None, name: str) -> list[Element]:
+def children(el: XmlElement | None, name: str) -> list[XmlElement]:
     if el is None:
         return []
     return [c for c in el if isinstance(c.tag, str) and local(c.tag) == name]
 
 
-def path(el: Element | None, steps: str) -> Element | None:
+def path(el: XmlElement | None, steps: str) -> XmlElement | None:
     """``path(root, "LegalMonetaryTotal/PayableAmount")``: first match, local names."""
     for step in steps.split("/"):
         el = child(el, step)
     return el
 
 
-def text_at(el: Element | None, steps: str = "") -> str:
+def text_at(el: XmlElement | None, steps: str = "") -> str:
     """Stripped text of ``path(el, steps)`` ('' when absent)."""
     node = path(el, steps) if steps else el
     return (node.text or "").strip() if node is not None else ""
 
 
-def descendants(el: Element, name: str) -> list[Element]:
+def descendants(el: XmlElement, name: str) -> list[XmlElement]:
     return [e for e in el.iter() if isinstance(e.tag, str) and local(e.tag) == name]
 
 

@@ -50,8 +50,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from cuadre.findings import Finding, Location, error, warning
-from cuadre.importers.base import BANK_LINES, STATEMENTS, BankImport, typed_table
-from cuadre.importers.camt import with_extras
+from cuadre.importers.base import BANK_LINES, STATEMENTS, BankImport, typed_table, with_extras
 from cuadre.io.tables import decode_text
 from cuadre.money import UnknownCurrencyError, exponent, format_amount, to_minor
 

@@ -21,7 +21,7 @@ the closing balance is ``LEDGERBAL``; with one balance only, no balance check is
 possible. Investment statements (``INVSTMTRS``) are reported, not read.
 
 Parsing. OFX 2 files are XML and go through :func:`cuadre.importers.base.parse_xml`
-(defusedxml: entity bombs and external entities are refused). OFX 1.x files are SGML
+(hardened lxml: a DOCTYPE, hence any entity bomb or external entity, is refused). OFX 1.x files are SGML
 whose leaf elements have no end tags (``<TRNAMT>-6.60<FITID>...``); they are read by a
 small tokenizer here that builds the same element tree without ever expanding an
 entity: an element not in ``AGGREGATES`` is a leaf and ends at the next tag, a missing
@@ -162,7 +162,8 @@ def _holds_children(el: Element, closable: set[str]) -> bool:
 
 
 def document_tree(data: bytes, text: str, source: str) -> tuple[Element | None, list[Finding]]:
-    """The OFX element tree: XML through ``parse_xml``, else the SGML tokenizer."""
+    """The OFX element tree: XML through ``parse_xml`` (lxml), else the SGML tokenizer
+    (ElementTree); both give the ElementTree API that the rest of this module uses."""
     start = re.search(r"<OFX\s*>", text, re.I)
     declared_xml = re.match(r"\s*<\?xml", text) is not None
     dangerous = re.search(r"<!(?:DOCTYPE|ENTITY)", text, re.I) is not None
@@ -540,7 +541,8 @@ def collect(root: Element, text: str) -> list[Statement]:
     """Bank and credit-card statements with their transactions and source lines."""
     trn_lines = line_numbers(text, _STMTTRN_TAG)
     st_lines = line_numbers(text, _STATEMENT_TAG)
-    order = {id(el): i for i, el in enumerate(elements(root, "STMTTRN"))}
+    every_trn = elements(root, "STMTTRN")  # held: lxml keeps an element's identity only
+    order = {id(el): i for i, el in enumerate(every_trn)}  # while something references it
     found = []
     for i, el in enumerate(el for el in root.iter() if el.tag in ("STMTRS", "CCSTMTRS")):
         trns = [

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -67,7 +68,11 @@ def read_table(
         raw, findings = _load_workbook(p, label, schema, options)
     else:
         raw, findings = _load_csv(p, label, schema)
-        if raw is not None and raw.notes and any(n.code == "SEMICOLON_SEPARATED" for n in raw.notes):
+        if (
+            raw is not None
+            and raw.notes
+            and any(n.code == "SEMICOLON_SEPARATED" for n in raw.notes)
+        ):
             options = ReadOptions(
                 options.decimal_separator, options.date_order, options.rounding, ",", options.sheet
             )
@@ -130,14 +135,33 @@ def decode_text(data: bytes, label: str) -> tuple[str, list[Finding]]:
         return text, [note]
 
 
-def sniff_separator(text: str) -> str:
-    """The field separator of a delimited text, from its first non-empty line."""
-    for line in text.splitlines():
-        if line.strip().strip(",;\t|"):
-            counts = {sep: _count_outside_quotes(line, sep) for sep in (",", ";", "\t", "|")}
-            best = max(counts, key=lambda s: counts[s])
-            return best if counts[best] else ","
-    return ","
+SEPARATORS = ("|", "\t", ";", ",")
+"""Field separators, in the order that wins a tie: the ones least likely to stand inside
+a field first (``01/10/2026;1.234,56`` is two fields split by ``;``, not by ``,``)."""
+
+SNIFF_LINES = 60
+"""Non-empty lines (of the first 200) the separator is sniffed over."""
+
+
+def sniff_separator(text: str | Sequence[str]) -> str:
+    """The field separator of a delimited text (or of its given lines): the one that
+    splits the most lines the same way, scored as (its most common count per line) x
+    (lines with that count). Blank lines and lines of separators only (``;;;``) do not
+    vote, nor do lines without it (title lines); ties go by ``SEPARATORS``; ``,`` when
+    nothing splits. One line is the common case: the separator it has most of."""
+    lines = text.splitlines()[:200] if isinstance(text, str) else text
+    sample = [ln for ln in lines if ln.strip().strip(",;\t|")][:SNIFF_LINES]
+    best, best_score = ",", 0
+    for sep in SEPARATORS:
+        counts = Counter(_count_outside_quotes(line, sep) for line in sample)
+        counts.pop(0, None)
+        if not counts:
+            continue
+        modal, lines_with = counts.most_common(1)[0]
+        score = modal * lines_with
+        if score > best_score:
+            best, best_score = sep, score
+    return best
 
 
 def _count_outside_quotes(line: str, sep: str) -> int:
@@ -246,6 +270,7 @@ def _raw_from_frame(
             )
         )
     body = frame.iloc[header_idx + 1 :]
+
     def used(i: int) -> bool:
         return bool(len(body)) and bool(body.iloc[:, i].astype(str).str.strip().ne("").any())
 
@@ -342,7 +367,11 @@ def to_csv_frame(df: pd.DataFrame, schema: TableSchema | None) -> pd.DataFrame:
         s = df[name]
         col = kinds.get(name)
         if col is not None and col.kind == Kind.MONEY:
-            cur = df[col.currency_column] if col.currency_column in df else pd.Series("", index=df.index)
+            cur = (
+                df[col.currency_column]
+                if col.currency_column in df
+                else pd.Series("", index=df.index)
+            )
             out[name] = minor_to_text(s, cur)
         elif (col is not None and col.kind == Kind.DATE) or pd.api.types.is_datetime64_any_dtype(s):
             out[name] = pd.to_datetime(s).dt.strftime("%Y-%m-%d").fillna("")

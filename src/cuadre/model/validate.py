@@ -16,6 +16,7 @@ Decisions taken for the whole file, and reported:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ from cuadre.model.tables import PROVENANCE, Column, Kind, TableSchema
 from cuadre.money import DEFAULT_ROUNDING, exponents_for, known_currencies
 
 MAX_CELL_FINDINGS = 200
+_SEPARATORS = re.compile(r"[\s\-]+")
 
 
 @dataclass
@@ -39,6 +41,12 @@ class RawTable:
     (text for CSV; str/float/date objects for workbooks). ``rows`` is the 1-based row
     number a spreadsheet shows for each row of ``cells``; ``column_numbers`` the 1-based
     column number of each column.
+
+    A reader that has typed a column itself may hand it over *typed*: a money column
+    as ``Int64`` minor units of the row's currency, a date column as ``datetime64``
+    (``<NA>``/``NaT`` for empty). Those are taken as they are (no text, no parsing, no
+    findings but ``MISSING_VALUE``), so the reader must have reported its bad cells, or
+    left such a column as raw cells for this function to read and report.
     """
 
     cells: pd.DataFrame
@@ -103,6 +111,12 @@ class _Collector:
             )
 
 
+def _typed(values: pd.Series) -> bool:
+    """A column a reader typed itself (see :class:`RawTable`)."""
+    dtype = values.dtype
+    return isinstance(dtype, pd.Int64Dtype) or (isinstance(dtype, np.dtype) and dtype.kind == "M")
+
+
 def _show(value: object) -> str:
     text = parsing.cell_text(pd.Series([value], dtype=object)).iloc[0]
     return f'"{text}"' if len(text) <= 60 else f'"{text[:57]}..."'
@@ -149,15 +163,21 @@ def coerce_table(
                 )
             )
 
-    # -- text once per column: CSV columns become their stripped text (parsed once)
-    if len(cells):
-        text = cells.apply(parsing.cell_text)
-        for i in range(cells.shape[1]):
-            if pd.api.types.infer_dtype(cells.iloc[:, i], skipna=False) == "string":
-                cells.isetitem(i, text.iloc[:, i])
-        blank = text.eq("").all(axis=1)
-    else:
-        blank = pd.Series(False, index=cells.index, dtype=bool)
+    # -- text once per column: CSV columns become their stripped text (parsed once);
+    # typed columns (see RawTable) have no text, only their missing values
+    texts: list[pd.Series | None] = []
+    empty = np.ones(len(cells), dtype=bool)
+    for i in range(cells.shape[1]):
+        values = cells.iloc[:, i]
+        if _typed(values):
+            texts.append(None)
+            empty &= values.isna().to_numpy(dtype=bool)
+            continue
+        texts.append(parsing.cell_text(values))
+        if len(cells) and pd.api.types.infer_dtype(values, skipna=False) == "string":
+            cells.isetitem(i, texts[i])
+        empty &= texts[i].eq("").to_numpy(dtype=bool)  # type: ignore[union-attr]
+    blank = pd.Series(empty & (len(cells) > 0), index=cells.index, dtype=bool)
     if blank.any():
         rows = raw.rows[blank.to_numpy()]
         shown = ", ".join(str(r) for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
@@ -179,6 +199,14 @@ def coerce_table(
         )
         out.raw = raw
         cells = raw.cells
+        texts = [t if t is None else t[keep].reset_index(drop=True) for t in texts]
+
+    def text(i: int) -> pd.Series:
+        """Column ``i``'s cell text (made on demand for a typed column)."""
+        found = texts[i]
+        if found is None:
+            found = texts[i] = parsing.cell_text(cells.iloc[:, i])
+        return found
 
     n = len(cells)
     frame: dict[str, pd.Series] = {}
@@ -192,7 +220,7 @@ def coerce_table(
             currencies[col.name] = pd.Series("", index=cells.index, dtype=object)
             continue
         i = by_name[col.name]
-        codes = parsing.cell_text(cells.iloc[:, i]).str.upper()
+        codes = parsing.per_unique(text(i), str.upper)
         bad = codes.ne("") & ~codes.isin(known_currencies())
         out.cells(
             bad,
@@ -218,9 +246,12 @@ def coerce_table(
         if col.kind == Kind.CURRENCY:
             currency = currencies[col.name]
         exps = exponents_for(currency)
-        frame[col.name] = _coerce_column(col, i, values, exps, currency, decimal, order, options, out)
+        frame[col.name] = _coerce_column(
+            col, i, values, exps, currency, decimal, order, options, out, texts[i]
+        )
         if col.required:
-            missing = parsing.cell_text(values).eq("")
+            col_text = texts[i]
+            missing = values.isna() if col_text is None else col_text.eq("")
             out.cells(
                 missing,
                 i,
@@ -233,7 +264,7 @@ def coerce_table(
     known = set(schema.names) | set(PROVENANCE)
     for i, name in mapping.items():
         if name not in known:
-            frame[name] = parsing.cell_text(cells.iloc[:, i])
+            frame[name] = text(i)
     frame["source_path"] = pd.Series([raw.file] * n, dtype=object)
     frame["source_sheet"] = pd.Series([raw.sheet or ""] * n, dtype=object)
     frame["source_row"] = pd.Series(raw.rows, dtype="Int64")
@@ -288,7 +319,7 @@ def _decide_decimal(
     votes = {".": 0, ",": 0}
     ambiguous = 0
     for name in schema.of_kind(Kind.MONEY):
-        if name in by_name:
+        if name in by_name and not _typed(raw.cells.iloc[:, by_name[name]]):
             texts = raw.cells.iloc[:, by_name[name]]
             if pd.api.types.infer_dtype(texts, skipna=False) != "string":
                 texts = texts[texts.map(lambda v: isinstance(v, str))]
@@ -339,7 +370,7 @@ def _decide_date_order(
         return options.date_order
     votes = {"dmy": 0, "mdy": 0, "numeric": 0}
     for name in schema.of_kind(Kind.DATE):
-        if name in by_name:
+        if name in by_name and not _typed(raw.cells.iloc[:, by_name[name]]):
             v = parsing.date_order_votes(raw.cells.iloc[:, by_name[name]])
             for k in votes:
                 votes[k] += v[k]
@@ -388,8 +419,14 @@ def _coerce_column(
     order: str,
     options: ReadOptions,
     out: _Collector,
+    text: pd.Series | None = None,
 ) -> pd.Series:
+    """One column typed; ``text`` is its :func:`~cuadre.parsing.cell_text` when known."""
     name = col.name
+    if col.kind == Kind.MONEY and isinstance(values.dtype, pd.Int64Dtype):
+        return values  # typed by the reader: minor units
+    if col.kind == Kind.DATE and _typed(values) and values.dtype.kind == "M":
+        return values.astype("datetime64[ns]")  # typed by the reader
     if col.kind == Kind.MONEY:
         parsed = parsing.parse_amounts(values, exps, decimal, options.rounding)
         out.cells(
@@ -397,8 +434,10 @@ def _coerce_column(
             i,
             name,
             "NOT_A_NUMBER",
-            lambda v: f"{name} {_show(v)} is not an amount; expected a number such as "
-            f"{'1.234,56' if decimal == ',' else '1,234.56'} or -1234.56",
+            lambda v: (
+                f"{name} {_show(v)} is not an amount; expected a number such as "
+                f"{'1.234,56' if decimal == ',' else '1,234.56'} or -1234.56"
+            ),
             "Remove letters and stray characters; use a minus sign or parentheses for negatives.",
         )
         out.cells(
@@ -406,7 +445,9 @@ def _coerce_column(
             i,
             name,
             "ROUNDED",
-            lambda v: f"{name} {_show(v)} has more decimals than its currency allows; rounded half up",
+            lambda v: (
+                f"{name} {_show(v)} has more decimals than its currency allows; rounded half up"
+            ),
             "Round the amount in the source to the currency's decimals.",
             Severity.WARNING,
         )
@@ -419,8 +460,10 @@ def _coerce_column(
             i,
             name,
             "NOT_A_DATE",
-            lambda v: f"{name} {_show(v)} is not a date; expected YYYY-MM-DD "
-            f"(this file's other dates read as {words})",
+            lambda v: (
+                f"{name} {_show(v)} is not a date; expected YYYY-MM-DD "
+                f"(this file's other dates read as {words})"
+            ),
             "Type the date as 2026-10-31, or as the file's other dates are written.",
         )
         return parsed_d.dates
@@ -448,12 +491,13 @@ def _coerce_column(
         return ratios
     if col.kind == Kind.CURRENCY:
         return currency
-    text = parsing.cell_text(values)
+    if text is None:
+        text = parsing.cell_text(values)
     if col.kind == Kind.ENUM:
         uniques = {t: canonical_document_type(t) for t in text.unique()}
         canon = text.map(uniques).astype(object) if col.allowed else text
         canon = canon.where(canon.isin(col.allowed) | text.eq(""), text)
-        lowered = canon.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+        lowered = parsing.per_unique(canon, lambda t: _SEPARATORS.sub("_", t.lower()))
         canon = canon.where(canon.isin(col.allowed), lowered)
         bad = ~canon.isin(col.allowed) & canon.ne("")
         allowed = ", ".join(col.allowed)
@@ -517,8 +561,10 @@ def _open_items_rules(
         "due_date",
         "MISSING_DUE_DATE",
         Severity.WARNING,
-        lambda r: f"invoice {r['document_id']} has no due date; it is aged by its document "
-        "date plus the customer's payment terms",
+        lambda r: (
+            f"invoice {r['document_id']} has no due date; it is aged by its document "
+            "date plus the customer's payment terms"
+        ),
         "Add the net due date from the ERP.",
         out,
     )
@@ -532,9 +578,11 @@ def _open_items_rules(
         "amount_open",
         "UNEXPECTED_SIGN",
         Severity.WARNING,
-        lambda r: f"{r['document_type']} {r['document_id']} has amount_open "
-        f"{'negative' if r['document_type'] in ('invoice', 'debit_note') else 'positive'}; "
-        "the contract signs receivables positive and credits negative",
+        lambda r: (
+            f"{r['document_type']} {r['document_id']} has amount_open "
+            f"{'negative' if r['document_type'] in ('invoice', 'debit_note') else 'positive'}; "
+            "the contract signs receivables positive and credits negative"
+        ),
         "Check the sign convention of the export (credit notes and payments negative).",
         out,
     )
@@ -547,8 +595,10 @@ def _open_items_rules(
         "due_date",
         "DUE_BEFORE_ISSUE",
         Severity.WARNING,
-        lambda r: f"{r['document_id']} is due {r['due_date']:%Y-%m-%d}, before its document "
-        f"date {r['document_date']:%Y-%m-%d}",
+        lambda r: (
+            f"{r['document_id']} is due {r['due_date']:%Y-%m-%d}, before its document "
+            f"date {r['document_date']:%Y-%m-%d}"
+        ),
         "Check the dates in the ERP.",
         out,
     )
@@ -566,8 +616,10 @@ def _payments_rules(
         "amount",
         "NOT_POSITIVE",
         Severity.ERROR,
-        lambda r: f"payment {r['payment_id']} has amount {r['amount']} (minor units) <= 0; "
-        "payments are money received and must be positive",
+        lambda r: (
+            f"payment {r['payment_id']} has amount {r['amount']} (minor units) <= 0; "
+            "payments are money received and must be positive"
+        ),
         "Remove outgoing lines, or import the bank statement as bank_lines instead.",
         out,
     )
@@ -595,9 +647,11 @@ def _check_keys(
     if not dup.any():
         return
     first = df[present].drop_duplicates(subset=key, keep="first")
-    first_row = {
-        tuple(r[k] for k in key): int(r["source_row"]) for _, r in first.iterrows()
-    } if dup.sum() < 10_000 else {}
+    first_row = (
+        {tuple(r[k] for k in key): int(r["source_row"]) for _, r in first.iterrows()}
+        if dup.sum() < 10_000
+        else {}
+    )
     _rows_finding(
         df,
         dup,
@@ -606,11 +660,13 @@ def _check_keys(
         main,
         "DUPLICATE_KEY",
         Severity.ERROR,
-        lambda r: f"{main} {r[main]} appears more than once in {schema.name}"
-        + (
-            f" (first at row {first_row[tuple(r[k] for k in key)]})"
-            if tuple(r[k] for k in key) in first_row
-            else ""
+        lambda r: (
+            f"{main} {r[main]} appears more than once in {schema.name}"
+            + (
+                f" (first at row {first_row[tuple(r[k] for k in key)]})"
+                if tuple(r[k] for k in key) in first_row
+                else ""
+            )
         ),
         "Each row needs its own id; remove the duplicate or correct the id.",
         out,

@@ -209,12 +209,21 @@ def fiscal_side(
             else pd.NaT,
             "payment_method": text(d, "payment_method").str.upper(),
             "related": text(d, "related_uuids"),
-            "row": text(d, "source_file")
-            + text(d, "source_line").map(lambda s: f":{s}" if s else ""),
+            "row": _fiscal_rows(d),
         }
     )
     side["label"] = side["number_text"].where(side["number_text"].ne(""), side["id"])
     return canonical(side, ["currency", "date", "id", "number"]), findings
+
+
+def _fiscal_rows(docs: pd.DataFrame) -> pd.Series:
+    """Where each fiscal document comes from: its XML or Metadata file and line when the
+    importer gave them, else the row of the fiscal_docs table read (``file:row``), else
+    the file it names."""
+    line = text(docs, "source_line")
+    imported = text(docs, "source_file") + line.map(lambda s: f":{s}" if s else "")
+    table = provenance(docs)
+    return imported.where(line.ne(""), table.where(table.ne(""), imported)).astype(object)
 
 
 def erp_side(erp: pd.DataFrame, country: Country) -> tuple[pd.DataFrame, list[Finding]]:

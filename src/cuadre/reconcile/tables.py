@@ -164,11 +164,19 @@ OPERATIONS = TableSchema(
         C("completed_date", K.DATE, True, "service rendered / delivered / operation closed"),
         C("currency", K.CURRENCY, True),
         C("amount", K.MONEY, False, "billable amount (net of VAT); or quantity x rate"),
-        C("quantity", K.TEXT, False, "decimal text"),
-        C("rate", K.TEXT, False, "decimal text: price per unit"),
+        # no decimal Kind yet: kept as the file wrote them, read exactly (with the file's
+        # decimal separator) by cuadre.accruals.operation_amounts
+        C("quantity", K.TEXT, False, "a decimal number (2.5, or 2,5 in a decimal-comma file)"),
+        C("rate", K.TEXT, False, "price per unit, a decimal number (125050.50 or 125.050,50)"),
         C("invoice_id", K.TEXT, False, "invoice that billed it, when known"),
         C("description", K.TEXT),
         C("company", K.TEXT),
+        C(
+            "invoice_date",
+            K.DATE,
+            False,
+            "date of invoice_id when that invoice is not in the invoice list",
+        ),
     ),
 )
 

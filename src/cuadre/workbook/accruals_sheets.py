@@ -66,7 +66,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, get_args
@@ -76,7 +76,7 @@ import pandas as pd
 from cuadre.accruals import AccrualPolicy, AccrualResult, accrue_unbilled, billing
 from cuadre.aging import bucket_labels
 from cuadre.close import CloseResult
-from cuadre.findings import Finding, Location, error, warning
+from cuadre.findings import Finding, Location, warning
 from cuadre.journals import SAP_COLUMNS, check_balanced, concat, sap_layout
 from cuadre.model.tables import (
     JOURNAL_LINES,
@@ -85,7 +85,6 @@ from cuadre.model.tables import (
     TableSchema,
     empty_table,
 )
-from cuadre.money import UnknownCurrencyError, exponent
 from cuadre.provision import (
     ProvisionPolicy,
     ProvisionResult,
@@ -103,6 +102,17 @@ from cuadre.reconcile.tables import (
     SPECIFIC_PROVISIONS,
     UNBILLED,
     WRITE_OFFS,
+)
+from cuadre.workbook.formulas import (
+    Controls,
+    countifs,
+    decimals,
+    if_zero,
+    major,
+    money_sum,
+    nonempty,
+    string,
+    sumifs,
 )
 from cuadre.workbook.provenance import with_source
 from cuadre.workbook.writer import ControlRow, SheetSpec, column_ref
@@ -123,18 +133,7 @@ METHODS: tuple[str, ...] = get_args(Method)
 
 # --------------------------------------------------------------------------- schemas
 
-OPERATIONS_INPUT = dataclasses.replace(
-    OPERATIONS,
-    columns=(
-        *OPERATIONS.columns,
-        Column(
-            "invoice_date",
-            Kind.DATE,
-            False,
-            "date of invoice_id, when that invoice is not among the open items",
-        ),
-    ),
-)
+OPERATIONS_INPUT = OPERATIONS  # invoice_date is in the schema itself
 
 LOSS_RATES = TableSchema(
     name="loss_rates",
@@ -364,90 +363,19 @@ class AccrualsInputs:
 # --------------------------------------------------------------------------- formulas
 
 
-def _string(value: str) -> str:
-    """A text as a formula string literal (quotes doubled: data never becomes code)."""
-    return '"' + value.replace('"', '""') + '"'
-
-
-def _literal(value: str) -> str:
-    """A text as an exact-match SUMIFS criterion: ``=`` first, wildcards escaped."""
-    return _string("=" + value.replace("~", "~~").replace("*", "~*").replace("?", "~?"))
-
-
-def _exp(currency: str) -> int:
-    try:
-        return exponent(currency)
-    except UnknownCurrencyError:
-        return 2
-
-
-def _major(units: int, currency: str) -> str:
-    """Minor units as a decimal literal for a formula (``-1234.56``)."""
-    return format(Decimal(int(units)).scaleb(-_exp(currency)), "f")
-
-
-def _criteria(table: str, pairs: Iterable[tuple[str, str]]) -> str:
-    parts = []
-    for column, value in pairs:
-        parts += [column_ref(table, column), value]
-    return ",".join(parts)
-
-
-def _sumifs(table: str, column: str, *pairs: tuple[str, str]) -> str:
-    """``SUMIFS`` over a table column; criteria values are formula text (see _literal)."""
-    return f"SUMIFS({column_ref(table, column)},{_criteria(table, pairs)})"
-
-
-def _countifs(table: str, *pairs: tuple[str, str]) -> str:
-    return f"COUNTIFS({_criteria(table, pairs)})"
-
-
 def _cur(currency: str) -> tuple[str, str]:
-    return ("currency", _literal(currency))
+    return ("currency", currency)
 
 
-def _if_zero(expression: str) -> str:
-    return f'=IF(ROUND({expression},3)=0,"OK","DIFFERENCE")'
+_HINT = (
+    "The accrual or provision sheets disagree with their inputs or with each other: do "
+    "not book the journal; report it with the inputs."
+)
 
 
-def _date(day: pd.Timestamp) -> str:
-    return f"DATE({day.year},{day.month},{day.day})"
-
-
-def _sum(frame: pd.DataFrame, column: str, currency: str, mask: pd.Series | None = None) -> int:
-    if frame.empty or column not in frame:
-        return 0
-    keep = frame["currency"].eq(currency)
-    if mask is not None:
-        keep &= mask
-    return int(frame.loc[keep, column].fillna(0).astype("int64").sum())
-
-
-class _Controls:
-    """Control rows of one sheet; a check that fails is also a finding."""
-
-    def __init__(self, sheet: str) -> None:
-        self.sheet = sheet
-        self.rows: list[ControlRow] = []
-        self.findings: list[Finding] = []
-
-    def figure(
-        self, label: str, value: object, formula: str | None = None, currency: str | None = None
-    ) -> None:
-        self.rows.append(ControlRow(label, value, formula=formula, currency=currency))
-
-    def check(self, label: str, ok: bool, formula: str | None, detail: str = "") -> None:
-        self.rows.append(ControlRow(label, "OK" if ok else "DIFFERENCE", formula, check=True))
-        if not ok:
-            self.findings.append(
-                error(
-                    Location("accruals", sheet=self.sheet),
-                    "ACCRUALS_CONTROL",
-                    f"{self.sheet}: control failed: {label}" + (f" ({detail})" if detail else ""),
-                    "The accrual or provision sheets disagree with their inputs or with "
-                    "each other: do not book the journal; report it with the inputs.",
-                )
-            )
+def _controls(sheet: str) -> Controls:
+    """The control block of one accruals sheet (a failure: ACCRUALS_CONTROL)."""
+    return Controls(sheet, "ACCRUALS_CONTROL", _HINT, "accruals")
 
 
 def _names(customers: pd.DataFrame | None, *frames: pd.DataFrame | None) -> dict[str, str]:
@@ -459,10 +387,6 @@ def _names(customers: pd.DataFrame | None, *frames: pd.DataFrame | None) -> dict
         pairs = zip(text(f, "customer_id"), text(f, "customer_name"), strict=True)
         names.update({c: n for c, n in pairs if c and n})
     return names
-
-
-def _given(frame: pd.DataFrame | None) -> pd.DataFrame | None:
-    return None if frame is None or frame.empty else frame
 
 
 # --------------------------------------------------------------------------- accrual
@@ -507,7 +431,7 @@ def _accrual_sheets(
     undated = int(done.isna().sum())
     accrued = len(a.unbilled)
     count = f"COUNTA({column_ref('unbilled', 'operation_id')})"
-    ctl = _Controls("Accruals")
+    ctl = _controls("Accruals")
     ctl.figure("Operations in (Operations sheet)", len(ops))
     ctl.figure("Completed and invoiced by the cut-off", billed)
     ctl.figure("Accrued: completed, not invoiced by the cut-off", accrued, f"={count}")
@@ -520,40 +444,36 @@ def _accrual_sheets(
         f'=IF({len(ops)}={billed}+{count}+{later}+{undated},"OK","DIFFERENCE")',
     )
     for cur in sorted(set(a.unbilled["currency"]) | set(a.accruals["currency"])):
-        per_op = _sum(a.unbilled, "unbilled", cur)
-        per_customer = _sum(a.accruals, "amount", cur)
-        f_op = _sumifs("unbilled", "unbilled", _cur(cur))
-        f_cust = _sumifs("accruals", "amount", _cur(cur))
+        per_op = money_sum(a.unbilled, "unbilled", cur)
+        per_customer = money_sum(a.accruals, "amount", cur)
+        f_op = sumifs("unbilled", "unbilled", _cur(cur))
+        f_cust = sumifs("accruals", "amount", _cur(cur))
         ctl.figure("Accrued per operation (Unbilled sheet)", per_op, f"={f_op}", cur)
         ctl.figure("Accrued per customer (this sheet)", per_customer, f"={f_cust}", cur)
         ctl.check(
             f"Per operation = per customer ({cur})",
             per_op == per_customer,
-            _if_zero(f"{f_op}-{f_cust}"),
+            if_zero(f"{f_op}-{f_cust}"),
         )
         jid = jid_of.get(cur, "")
-        debits = _sum(a.journal, "debit", cur, a.journal["journal_id"].eq(jid))
-        f_jd = _sumifs("accrual_journal", "debit", ("journal_id", _literal(jid)))
+        debits = money_sum(a.journal, "debit", cur, a.journal["journal_id"].eq(jid))
+        f_jd = sumifs("accrual_journal", "debit", ("journal_id", jid))
         ctl.figure(
             f"Journal {jid}: debit {inputs.accrual_policy.unbilled_account}",
             debits,
             f"={f_jd}",
             cur,
         )
-        ctl.check(
-            f"Journal = accrual ({cur})", debits == per_customer, _if_zero(f"{f_jd}-{f_cust}")
-        )
+        ctl.check(f"Journal = accrual ({cur})", debits == per_customer, if_zero(f"{f_jd}-{f_cust}"))
         rev = rev_j[rev_j["reversal_of"].eq(jid)]
         day = end + pd.Timedelta(days=1)
         on_day = int(rev.loc[rev["date"].eq(day), "credit"].sum())
         rid = str(rev["journal_id"].iloc[0]) if len(rev) else f"{jid}-R"
-        f_rev = _sumifs(
-            "accrual_journal", "credit", ("journal_id", _literal(rid)), ("date", _date(day))
-        )
+        f_rev = sumifs("accrual_journal", "credit", ("journal_id", rid), ("date", day))
         ctl.check(
             f"Reversed in full on {day:%Y-%m-%d}, day 1 of the next period ({cur})",
             on_day == per_customer and len(rev) > 0,
-            _if_zero(f"{f_rev}-{f_cust}"),
+            if_zero(f"{f_rev}-{f_cust}"),
         )
     accruals_spec = SheetSpec(
         "Accruals",
@@ -592,22 +512,19 @@ def _cutoff_sheet(inputs: AccrualsInputs, cutoff: pd.DataFrame) -> SheetSpec:
     rows = [ControlRow(f"Deliveries within {days} days of {end:%Y-%m-%d}", len(cutoff))]
     for result in ("ok", "accrued", "early_invoice", "not_invoiced"):
         n = int(cutoff["result"].eq(result).sum())
-        formula = "=" + _countifs("sales_cutoff", ("result", _literal(result)))
+        formula = "=" + countifs("sales_cutoff", ("result", result))
         rows.append(ControlRow(f"  {result}", n, formula=formula))
     early = cutoff["result"].eq("early_invoice")
     for cur in sorted(set(cutoff.loc[early, "currency"])):
-        amount = _sum(cutoff, "amount", cur, early)
-        formula = _sumifs(
-            "sales_cutoff", "amount", _cur(cur), ("result", _literal("early_invoice"))
-        )
+        amount = money_sum(cutoff, "amount", cur, early)
+        formula = sumifs("sales_cutoff", "amount", _cur(cur), ("result", "early_invoice"))
         rows.append(ControlRow("Revenue invoiced before delivery", amount, "=" + formula, cur))
     n_early = int(early.sum())
     rows.append(
         ControlRow(
             "No revenue invoiced before delivery",
             "OK" if n_early == 0 else "REVIEW",
-            formula=f"=IF({_countifs('sales_cutoff', ('result', _literal('early_invoice')))}"
-            '=0,"OK","REVIEW")',
+            formula=f'=IF({countifs("sales_cutoff", ("result", "early_invoice"))}=0,"OK","REVIEW")',
             check=True,
         )
     )
@@ -682,7 +599,7 @@ def _matrix(inputs: AccrualsInputs) -> tuple[pd.DataFrame, str, list[Finding]]:
     if inputs.method != "roll_rates" and adjusted:
         findings.append(
             warning(
-                Location("accruals", sheet="Settings"),
+                Location("", sheet="Settings"),
                 "FORWARD_NOT_APPLIED",
                 f"the forward-looking factor adjusts rates derived from roll rates; with the "
                 f"method {inputs.method} the rates are used as given",
@@ -690,11 +607,11 @@ def _matrix(inputs: AccrualsInputs) -> tuple[pd.DataFrame, str, list[Finding]]:
             )
         )
     if inputs.method == "roll_rates":
-        snaps = _given(inputs.aging_snapshots)
+        snaps = nonempty(inputs.aging_snapshots)
         if snaps is None:
             findings.append(
                 warning(
-                    Location("aging_snapshots", sheet="AgingHistory"),
+                    Location("", sheet=AGING_SNAPSHOTS.sheet),
                     "NO_SNAPSHOTS",
                     "the method roll_rates needs month-end agings on AgingHistory; none "
                     "given, so every loss rate is 0",
@@ -722,19 +639,19 @@ def _matrix(inputs: AccrualsInputs) -> tuple[pd.DataFrame, str, list[Finding]]:
         except ValueError as exc:
             findings.append(
                 warning(
-                    Location("accruals", sheet="Settings"),
+                    Location("", sheet="Settings"),
                     "UNKNOWN_BUCKET",
                     f"flat percentages: {exc}; every loss rate taken as 0",
                     "Name the buckets as the aging does (current, 1-30, ..., 121+).",
                 )
             )
             return flat_matrix({}, policy.buckets), "flat percentages: invalid", findings
-    given = _given(inputs.loss_rates)
+    given = nonempty(inputs.loss_rates)
     label = "flat percentage" if inputs.method == "flat" else "given matrix"
     if given is None:
         findings.append(
             warning(
-                Location("loss_rates", sheet="LossRates"),
+                Location("", sheet=LOSS_RATES.sheet),
                 "NO_LOSS_RATES",
                 f"the method {inputs.method} needs the loss rates on LossRates; none given, "
                 "so every loss rate is 0",
@@ -859,16 +776,16 @@ def _provision_sheets(
     currencies = sorted(set(res.provision["currency"]) | set(res.movement["currency"]))
 
     # ---- ProvisionMatrix
-    mc = _Controls("ProvisionMatrix")
+    mc = _controls("ProvisionMatrix")
     mc.figure("Loss rates", how)
     for cur in sorted(set(matrix["currency"])):
-        rec = _sum(matrix, "receivable", cur)
-        prov = _sum(matrix, "provision", cur)
-        f_rec = _sumifs("provision_matrix", "receivable", _cur(cur))
-        f_prov = _sumifs("provision_matrix", "provision", _cur(cur))
+        rec = money_sum(matrix, "receivable", cur)
+        prov = money_sum(matrix, "provision", cur)
+        f_rec = sumifs("provision_matrix", "receivable", _cur(cur))
+        f_prov = sumifs("provision_matrix", "provision", _cur(cur))
         mc.figure("Gross receivable provided by the matrix", rec, f"={f_rec}", cur)
         mc.figure("Provision by the matrix", prov, f"={f_prov}", cur)
-        half = Decimal(5).scaleb(-_exp(cur) - 1) * Decimal("1.000001")
+        half = Decimal(5).scaleb(-decimals(cur) - 1) * Decimal("1.000001")
         rec_c, lr_c, prov_c, cur_c = (
             column_ref("provision_matrix", c)
             for c in ("receivable", "loss_rate", "provision", "currency")
@@ -883,7 +800,7 @@ def _provision_sheets(
         mc.check(
             f"Provision = receivable x loss rate, rounded ({cur})",
             ok,
-            f"=IF(SUMPRODUCT(({cur_c}={_string(cur)})*(ABS({rec_c}*{lr_c}-{prov_c})>{half:f}))=0,"
+            f"=IF(SUMPRODUCT(({cur_c}={string(cur)})*(ABS({rec_c}*{lr_c}-{prov_c})>{half:f}))=0,"
             '"OK","DIFFERENCE")',
         )
     if "balance" in matrix:
@@ -929,7 +846,7 @@ def _provision_sheets(
 
     # ---- Provision (per customer)
     table = _by_customer_frame(inputs, res, labels)
-    pc = _Controls("Provision")
+    pc = _controls("Provision")
     jid_of = dict(
         zip(
             res.journal.loc[res.journal["account"].eq(policy.expense_account), "currency"],
@@ -940,12 +857,12 @@ def _provision_sheets(
     for cur in currencies:
         mv = res.movement[res.movement["currency"].eq(cur)].set_index("line")["amount"]
         opening, written, charge, closing = (int(mv.get(i, 0)) for i in (1, 2, 3, 4))
-        f_rec = _sumifs("provision_by_customer", "receivable", _cur(cur))
-        rec = _sum(table, "receivable", cur)
+        f_rec = sumifs("provision_by_customer", "receivable", _cur(cur))
+        rec = money_sum(table, "receivable", cur)
         pc.figure("Gross receivable (debit items)", rec, f"={f_rec}", cur)
         if inputs.aging is not None and "total" in inputs.aging:
-            total = _sum(inputs.aging, "total", cur)
-            f_aging = _sumifs(AGING_TABLE, "total", _cur(cur))
+            total = money_sum(inputs.aging, "total", cur)
+            f_aging = sumifs(AGING_TABLE, "total", _cur(cur))
             pc.figure("Aging total (Aging sheet)", total, f"={f_aging}", cur)
             pc.figure(
                 "Aging - gross receivable: credits, not netted",
@@ -953,18 +870,16 @@ def _provision_sheets(
                 f"={f_aging}-{f_rec}",
                 cur,
             )
-        f_matrix = _sumifs(
-            "provision_by_customer", "provision", _cur(cur), ("method", _literal("matrix"))
-        )
-        f_pm = _sumifs("provision_matrix", "provision", _cur(cur))
-        by_matrix = _sum(table, "provision", cur, table["method"].eq("matrix"))
+        f_matrix = sumifs("provision_by_customer", "provision", _cur(cur), ("method", "matrix"))
+        f_pm = sumifs("provision_matrix", "provision", _cur(cur))
+        by_matrix = money_sum(table, "provision", cur, table["method"].eq("matrix"))
         pc.check(
             f"Customers add up to the matrix (ProvisionMatrix) ({cur})",
-            by_matrix == _sum(matrix, "provision", cur),
-            _if_zero(f"{f_matrix}-{f_pm}"),
+            by_matrix == money_sum(matrix, "provision", cur),
+            if_zero(f"{f_matrix}-{f_pm}"),
         )
-        f_close = _sumifs("provision_by_customer", "provision", _cur(cur))
-        o, w = _major(opening, cur), _major(written, cur)
+        f_close = sumifs("provision_by_customer", "provision", _cur(cur))
+        o, w = major(opening, cur), major(written, cur)
         pc.figure("Opening allowance (OpeningAllowance)", opening, currency=cur)
         pc.figure("Write-offs against the allowance (WriteOffs)", written, currency=cur)
         pc.figure(
@@ -977,16 +892,16 @@ def _provision_sheets(
         jid = jid_of.get(cur, "")
         j = res.journal[res.journal["journal_id"].eq(jid)]
         expense = j["account"].eq(policy.expense_account)
-        booked = _sum(j, "debit", cur, expense) - _sum(j, "credit", cur, expense)
-        crit = (("journal_id", _literal(jid)), ("account", _literal(policy.expense_account)))
+        booked = money_sum(j, "debit", cur, expense) - money_sum(j, "credit", cur, expense)
+        crit = (("journal_id", jid), ("account", policy.expense_account))
         f_booked = (
-            f"{_sumifs('accrual_journal', 'debit', *crit)}"
-            f"-{_sumifs('accrual_journal', 'credit', *crit)}"
+            f"{sumifs('accrual_journal', 'debit', *crit)}"
+            f"-{sumifs('accrual_journal', 'credit', *crit)}"
         )
         pc.check(
             f"Closing = opening - write-offs + charge booked ({jid or 'no journal'}) ({cur})",
-            closing == _sum(table, "provision", cur) and opening + written + booked == closing,
-            _if_zero(f"{f_close}-(({o})+({w})+{f_booked})"),
+            closing == money_sum(table, "provision", cur) and opening + written + booked == closing,
+            if_zero(f"{f_close}-(({o})+({w})+{f_booked})"),
         )
     ecl = [f"ecl {b}" for b in labels]
     p_schema = TableSchema(
@@ -1094,7 +1009,7 @@ def _by_customer_frame(
 def _journal_sheets(
     inputs: AccrualsInputs, journal: pd.DataFrame
 ) -> tuple[list[SheetSpec], list[Finding]]:
-    jc = _Controls("AccrualJournal")
+    jc = _controls("AccrualJournal")
     problems = check_balanced(journal, "AccrualJournal")
     jc.figure("Journals", int(journal["journal_id"].nunique()))
     jc.figure("Lines", len(journal))
@@ -1115,11 +1030,11 @@ def _journal_sheets(
     for jid, g in journal.groupby("journal_id", sort=True):
         cur = str(g["currency"].iloc[0])
         debit, credit = int(g["debit"].sum()), int(g["credit"].sum())
-        crit = ("journal_id", _literal(str(jid)))
-        f_d = _sumifs("accrual_journal", "debit", crit)
-        f_c = _sumifs("accrual_journal", "credit", crit)
+        crit = ("journal_id", str(jid))
+        f_d = sumifs("accrual_journal", "debit", crit)
+        f_c = sumifs("accrual_journal", "credit", crit)
         jc.figure(f"{jid} ({g['date'].iloc[0]:%Y-%m-%d}) debits", debit, f"={f_d}", cur)
-        jc.check(f"{jid}: debits = credits", debit == credit, _if_zero(f"{f_d}-{f_c}"))
+        jc.check(f"{jid}: debits = credits", debit == credit, if_zero(f"{f_d}-{f_c}"))
     notes = [
         f"{inputs.accrual_policy.journal_prefix}-: the unbilled revenue accrual; -R: its "
         "reversal on the first day of the next period; "
@@ -1188,9 +1103,9 @@ def accruals_sheets(inputs: AccrualsInputs) -> tuple[list[SheetSpec], list[Findi
         inputs.open_items,
         inputs.period_end,
         matrix,
-        specific=_given(inputs.specific_provisions),
+        specific=nonempty(inputs.specific_provisions),
         opening_allowance=opening,
-        write_offs=_given(inputs.write_offs),
+        write_offs=nonempty(inputs.write_offs),
         customers=inputs.customers,
         policy=inputs.provision_policy,
     )
@@ -1201,7 +1116,7 @@ def accruals_sheets(inputs: AccrualsInputs) -> tuple[list[SheetSpec], list[Findi
             inputs.provision_policy.buckets,
             inputs.provision_policy.window_months,
         )
-        if inputs.method == "roll_rates" and _given(inputs.aging_snapshots) is not None
+        if inputs.method == "roll_rates" and nonempty(inputs.aging_snapshots) is not None
         else roll_rate_table(empty_table(AGING_SNAPSHOTS))
     )
     more_sheets, more = _provision_sheets(inputs, res, rolls, how)
@@ -1253,12 +1168,12 @@ def accruals_input_sheets(
     tables: Mapping[str, pd.DataFrame | None] | None = None,
 ) -> list[SheetSpec]:
     """The input sheets of :data:`INPUT_TABLES` (blue tabs): the tables given, as read
-    (with a ``source`` column when they carry their file and row), empty otherwise (the
-    template)."""
-    tables = tables or {}
+    (with a ``source`` column when they carry their file and row), empty otherwise; with
+    no tables (the template) without a totals row, so that rows pasted under the header
+    land in the table."""
     sheets = []
     for key, schema in INPUT_TABLES.items():
-        given = tables.get(key)
+        given = (tables or {}).get(key)
         frame = given if given is not None else empty_table(schema)
         frame, shown = with_source(frame, schema)
         title, subtitle = _INPUT_TEXT[key]
@@ -1273,7 +1188,7 @@ def accruals_input_sheets(
                 title=title,
                 subtitle=subtitle,
                 kind="input",
-                totals=money,
+                totals=money if tables else (),
                 controls=(
                     ControlRow(
                         "Rows", len(frame), formula=f"=COUNTA({column_ref(schema.name, first)})"

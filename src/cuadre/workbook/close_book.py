@@ -35,8 +35,10 @@ from cuadre.model.tables import (
     BANK_LINES,
     CUSTOMERS,
     EVIDENCE,
+    FISCAL_DOCS,
     ISSUES,
     OPEN_ITEMS,
+    PAYMENT_COMPLEMENTS,
     PAYMENTS,
     SETTINGS,
     STATEMENTS,
@@ -47,6 +49,7 @@ from cuadre.model.tables import (
     TableSchema,
 )
 from cuadre.model.validate import ReadOptions
+from cuadre.workbook.formulas import Value, above, if_zero, other_than, sumifs
 from cuadre.workbook.kpi_sheets import aging_pictures
 from cuadre.workbook.provenance import with_source_column
 from cuadre.workbook.template import readme_sheet
@@ -58,8 +61,10 @@ if TYPE_CHECKING:
 DEMO_COMPANY = "Distribuidora Demo, S.A. de C.V."
 """The sample company's name on letters and statements."""
 
-ExtraSheets = Callable[[CloseResult], tuple[list[SheetSpec], list[Finding]]]
-"""Builds more sheets from the close result: (sheets, findings)."""
+ExtraSheets = Callable[
+    [CloseResult], tuple[list[SheetSpec], list[Finding], list[InputRecord]]
+]
+"""Builds more sheets from the close result: (sheets, findings, the inputs they read)."""
 
 
 @dataclass(frozen=True)
@@ -75,13 +80,6 @@ def _short_sources(alloc: pd.DataFrame) -> pd.DataFrame:
     for c in ("payment_row", "document_row"):
         out[c] = out[c].map(lambda s: s.rsplit("/", 1)[-1] if s else "")
     return out
-
-
-def _sumifs(table: str, column: str, *criteria: tuple[str, str]) -> str:
-    parts = [column_ref(table, column)]
-    for col, crit in criteria:
-        parts += [column_ref(table, col), f'"{crit}"']
-    return f"SUMIFS({','.join(parts)})"
 
 
 def control_rows(section: str, controls: list[Control]) -> tuple[ControlRow, ...]:
@@ -118,21 +116,21 @@ def _match_controls(result: CloseResult, payments_table: str) -> tuple[ControlRo
     ]
     section = "Cash application"
     for cur in sorted(result.payments["currency"].unique()):
-        money_in = [("currency", cur)] + (
-            [("amount", ">0")] if payments_table == "bank_lines" else []
+        money_in: list[tuple[str, Value]] = [("currency", cur)] + (
+            [("amount", above(0))] if payments_table == "bank_lines" else []
         )
-        received = _sumifs(payments_table, "amount", *money_in)
+        received = sumifs(payments_table, "amount", *money_in)
         auto = [("currency", cur), ("status", "auto")]
         applied = (
-            _sumifs("allocations", "amount_applied", *auto, ("document_id", "<>"))
+            sumifs("allocations", "amount_applied", *auto, ("document_id", other_than("")))
             + "+"
-            + _sumifs("allocations", "difference", *auto)
+            + sumifs("allocations", "difference", *auto)
         )
-        left = _sumifs("unapplied", "amount_unapplied", ("currency", cur))
+        left = sumifs("unapplied", "amount_unapplied", ("currency", cur))
         allocated = (
-            _sumifs("allocations", "amount_applied", ("currency", cur))
+            sumifs("allocations", "amount_applied", ("currency", cur))
             + "+"
-            + _sumifs("allocations", "difference", ("currency", cur))
+            + sumifs("allocations", "difference", ("currency", cur))
         )
         r = ctl[(section, "Payments received", cur)]
         a = ctl[(section, "Applied to documents (auto)", cur)]
@@ -160,13 +158,13 @@ def _match_controls(result: CloseResult, payments_table: str) -> tuple[ControlRo
             ControlRow(
                 f"Received = applied + not applied ({cur})",
                 "OK" if r == a + d + u else "DIFFERENCE",
-                formula=f'=IF(ROUND({received}-({applied})-{left},3)=0,"OK","DIFFERENCE")',
+                formula=if_zero(f"{received}-({applied})-{left}"),
                 check=True,
             ),
             ControlRow(
                 f"Every payment fully allocated ({cur})",
                 "OK" if r == total else "DIFFERENCE",
-                formula=f'=IF(ROUND({received}-({allocated}),3)=0,"OK","DIFFERENCE")',
+                formula=if_zero(f"{received}-({allocated})"),
                 check=True,
             ),
         ]
@@ -436,8 +434,9 @@ def run_close_files(
     ]
     more: list[SheetSpec] = []
     if extra_sheets is not None:
-        more, found = extra_sheets(result)
+        more, found, read = extra_sheets(result)
         result.findings.extend(found)
+        records.extend(read)
     sheets = build_sheets(
         inputs,
         result,
@@ -483,10 +482,15 @@ def write_demo_inputs(
 
 def _write_inputs(
     tables: dict[str, pd.DataFrame], schemas: dict[str, TableSchema], data_dir: Path
-) -> None:
-    """The demo's further inputs as CSV beside the close's, to try the commands on."""
+) -> list[InputRecord]:
+    """The demo's further inputs as CSV beside the close's, to try the commands on; their
+    evidence records (file, SHA-256, rows, control totals)."""
+    records = []
     for name, frame in tables.items():
-        write_table(frame, data_dir / f"{name}.csv", schemas[name])
+        path = data_dir / f"{name}.csv"
+        write_table(frame, path, schemas[name])
+        records.append(InputRecord(name, path.name, sha256_file(path), frame))
+    return records
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
@@ -505,18 +509,21 @@ def demo_steps(company: DemoCompany, data_dir: Path) -> ExtraSheets:
     from cuadre.demo.accruals_data import demo_accruals_tables
     from cuadre.demo.collections_data import demo_collections_tables
     from cuadre.demo.kpi_data import demo_kpi_tables
+    from cuadre.demo.reconcile_data import demo_reconcile_tables
     from cuadre.io.atomic import write_atomic
     from cuadre.workbook import accruals_sheets as acc
     from cuadre.workbook import collections_sheets as col
     from cuadre.workbook import kpi_sheets as kpi
+    from cuadre.workbook import reconcile_sheets as rec
 
-    def build(result: CloseResult) -> tuple[list[SheetSpec], list[Finding]]:
+    def build(result: CloseResult) -> tuple[list[SheetSpec], list[Finding], list[InputRecord]]:
         as_of = company.period_end
         sheets: list[SheetSpec] = []
         findings: list[Finding] = []
+        records: list[InputRecord] = []
 
         tables = demo_collections_tables(company, result)
-        _write_inputs(tables, col.INPUT_TABLES, data_dir)
+        records += _write_inputs(tables, col.INPUT_TABLES, data_dir)
         info = {"name": DEMO_COMPANY, "email": "cobranza@example.com"}
         coll = col.run_collections(
             col.CollectionsInputs.from_close(result, as_of, company.customers, tables, company=info)
@@ -529,15 +536,39 @@ def demo_steps(company: DemoCompany, data_dir: Path) -> ExtraSheets:
         findings += coll.findings + found
 
         tables = demo_accruals_tables(company, result)
-        _write_inputs(tables, acc.INPUT_TABLES, data_dir)
+        records += _write_inputs(tables, acc.INPUT_TABLES, data_dir)
         out, found = acc.accruals_sheets(
             acc.AccrualsInputs.from_close(result, as_of, company.customers, tables)
         )
         sheets += [*acc.accruals_input_sheets(tables), *out]
         findings += found
 
+        tables = demo_reconcile_tables(company, result)
+        # the close's own trial balance (the GL sheet) ties out; the demo's GL lines
+        # explain a difference only with the trial balance they were planted in
+        tables.pop("trial_balance", None)
+        tables.pop("gl_lines", None)
+        schemas = {**rec.INPUT_TABLES, "fiscal_docs": FISCAL_DOCS, "complements": PAYMENT_COMPLEMENTS}
+        records += _write_inputs(tables, schemas, data_dir)
+        out, found = rec.reconcile_sheets(
+            rec.ReconcileInputs.from_close(
+                as_of,
+                company.open_items,
+                result,
+                {
+                    "bank_lines": company.bank_lines,
+                    "statements": company.statements,
+                    "customers": company.customers,
+                    "trial_balance": company.trial_balance,
+                    **tables,
+                },
+            )
+        )
+        sheets += [*rec.reconcile_input_sheets(tables, contract=True), *out]
+        findings += found
+
         tables = demo_kpi_tables(company, result)
-        _write_inputs(tables, kpi.INPUT_TABLES, data_dir)
+        records += _write_inputs(tables, kpi.INPUT_TABLES, data_dir)
         out, found = kpi.kpi_sheets(
             kpi.KpiInputs(
                 as_of,
@@ -551,7 +582,7 @@ def demo_steps(company: DemoCompany, data_dir: Path) -> ExtraSheets:
         )
         sheets += [*kpi.kpi_input_sheets(tables), *out]
         findings += found
-        return sheets, findings
+        return sheets, findings, records
 
     return build
 

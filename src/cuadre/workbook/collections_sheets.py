@@ -86,7 +86,7 @@ from cuadre.collections.promises import (
 )
 from cuadre.collections.statements import Statement, open_item_statements, statement_tables
 from cuadre.collections.worklist import WORKLIST, collection_worklist
-from cuadre.findings import Finding, Location, error, info
+from cuadre.findings import Finding, Location, info
 from cuadre.model.tables import (
     CUSTOMERS,
     OPEN_ITEMS,
@@ -95,9 +95,19 @@ from cuadre.model.tables import (
     TableSchema,
     empty_table,
 )
-from cuadre.money import format_amount, from_minor
+from cuadre.money import format_amount
+from cuadre.workbook.formulas import (
+    Controls,
+    counta,
+    countifs,
+    if_zero,
+    major,
+    money_sum,
+    nonempty,
+    sumifs,
+)
 from cuadre.workbook.provenance import with_source
-from cuadre.workbook.writer import ControlRow, SheetSpec, column_ref
+from cuadre.workbook.writer import ControlRow, SheetSpec
 
 __all__ = [
     "INPUT_TABLES",
@@ -301,10 +311,6 @@ class CollectionsResult:
     findings: list[Finding]
 
 
-def _given(frame: pd.DataFrame | None) -> pd.DataFrame | None:
-    return frame if frame is not None and len(frame) else None
-
-
 def _unique(findings: Iterable[Finding]) -> list[Finding]:
     """The engines re-split the disputes each: keep one copy of each finding."""
     seen: set[tuple[str, str, str]] = set()
@@ -332,7 +338,7 @@ def run_collections(inputs: CollectionsInputs) -> CollectionsResult:
     as_of = inputs.as_of
     day = pd.Timestamp(as_of)
     findings: list[Finding] = []
-    customers = _given(inputs.customers)
+    customers = nonempty(inputs.customers)
     master = customers if customers is not None else empty_table(CUSTOMERS)
 
     unapplied = inputs.unapplied
@@ -345,12 +351,12 @@ def run_collections(inputs: CollectionsInputs) -> CollectionsResult:
     items = items[items["document_date"] <= day].reset_index(drop=True)
     known = items[items["customer_id"].ne(UNIDENTIFIED)].reset_index(drop=True)
 
-    promises = _given(inputs.promises)
-    disputes = _given(inputs.disputes)
-    holds = _given(inputs.credit_holds)
-    orders = _given(inputs.open_orders)
+    promises = nonempty(inputs.promises)
+    disputes = nonempty(inputs.disputes)
+    holds = nonempty(inputs.credit_holds)
+    orders = nonempty(inputs.open_orders)
 
-    if inputs.payments is not None and _given(inputs.allocations) is not None:
+    if inputs.payments is not None and nonempty(inputs.allocations) is not None:
         receipts = receipts_from_allocations(inputs.allocations, inputs.payments)
     else:
         receipts = empty_table(RECEIPTS)
@@ -370,7 +376,7 @@ def run_collections(inputs: CollectionsInputs) -> CollectionsResult:
         if promises is not None
         else empty_table(PROMISE_STATUS)
     )
-    live_status = _given(status)
+    live_status = nonempty(status)
 
     disputed = known.iloc[0:0].assign(reason="", owner="")
     if disputes is not None:
@@ -384,8 +390,8 @@ def run_collections(inputs: CollectionsInputs) -> CollectionsResult:
         inputs.credit_policy,
         open_orders=orders,
         holds=holds,
-        receipts=_given(receipts),
-        disputed=_given(disputed),
+        receipts=nonempty(receipts),
+        disputed=nonempty(disputed),
     )
     findings.extend(more)
     names = _names(known, customers)
@@ -400,7 +406,7 @@ def run_collections(inputs: CollectionsInputs) -> CollectionsResult:
         customers,
         disputes=disputes,
         promises=live_status,
-        credit=_given(credit),
+        credit=nonempty(credit),
     )
     findings.extend(more)
     if worklist.empty:
@@ -483,70 +489,15 @@ def _statement_summary(statements: list[Statement], buckets: tuple[int, ...]) ->
 # --------------------------------------------------------------------------- formulas
 
 
-def _criteria(table: str, pairs: Iterable[tuple[str, str]]) -> str:
-    parts = []
-    for column, value in pairs:
-        quoted = value.replace('"', '""')
-        parts += [column_ref(table, column), f'"{quoted}"']
-    return ",".join(parts)
+_HINT = (
+    "The collections sheets disagree with the Aging sheet or their inputs: run the close "
+    "and Collections again on the same data; report it if it persists."
+)
 
 
-def _sumifs(table: str, column: str, *pairs: tuple[str, str]) -> str:
-    return f"SUMIFS({column_ref(table, column)},{_criteria(table, pairs)})"
-
-
-def _countifs(table: str, *pairs: tuple[str, str]) -> str:
-    return f"COUNTIFS({_criteria(table, pairs)})"
-
-
-def _counta(table: str, column: str) -> str:
-    return f"COUNTA({column_ref(table, column)})"
-
-
-def _number(units: int, currency: str) -> str:
-    """Minor units as a decimal literal for a formula (``-1234.56``)."""
-    return format(from_minor(int(units), currency), "f")
-
-
-def _if_zero(expression: str) -> str:
-    return f'=IF(ROUND({expression},3)=0,"OK","DIFFERENCE")'
-
-
-def _sum(frame: pd.DataFrame, column: str, currency: str, mask: pd.Series | None = None) -> int:
-    if frame.empty or column not in frame:
-        return 0
-    keep = frame["currency"].eq(currency)
-    if mask is not None:
-        keep &= mask
-    return int(frame.loc[keep, column].fillna(0).astype("int64").sum())
-
-
-class _Controls:
-    """Control rows of one sheet; failed checks become findings."""
-
-    def __init__(self, sheet: str) -> None:
-        self.sheet = sheet
-        self.rows: list[ControlRow] = []
-        self.findings: list[Finding] = []
-
-    def figure(
-        self, label: str, value: object, formula: str | None = None, currency: str | None = None
-    ) -> None:
-        self.rows.append(ControlRow(label, value, formula=formula, currency=currency))
-
-    def check(self, label: str, ok: bool, formula: str | None, detail: str = "") -> None:
-        self.rows.append(ControlRow(label, "OK" if ok else "DIFFERENCE", formula, check=True))
-        if not ok:
-            self.findings.append(
-                error(
-                    Location("collections", sheet=self.sheet),
-                    "COLLECTIONS_CONTROL",
-                    f"{self.sheet}: control failed: {label}" + (f" ({detail})" if detail else ""),
-                    "The collections sheets disagree with the Aging sheet or their inputs: "
-                    "run the close and Collections again on the same data; report it if "
-                    "it persists.",
-                )
-            )
+def _controls(sheet: str) -> Controls:
+    """The control block of one collections sheet (a failure: COLLECTIONS_CONTROL)."""
+    return Controls(sheet, "COLLECTIONS_CONTROL", _HINT, "collections")
 
 
 def _currencies(functional: str, *columns: pd.Series) -> list[str]:
@@ -561,8 +512,8 @@ def _worklist_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
     inp = r.inputs
     day = pd.Timestamp(inp.as_of)
     wl = r.worklist
-    c = _Controls("Worklist")
-    c.figure("Customers to chase", len(wl), formula="=" + _counta("worklist", "customer_id"))
+    c = _controls("Worklist")
+    c.figure("Customers to chase", len(wl), formula="=" + counta("worklist", "customer_id"))
 
     # the aging's overdue split three ways, computed here from the items themselves
     disputed = r.disputed
@@ -581,12 +532,12 @@ def _worklist_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
     for cur in _currencies(
         inp.functional_currency, aging.get("currency", pd.Series()), wl["currency"]
     ):
-        in_aging = _sum(aging, "overdue", cur)
-        in_dispute = _sum(disputed, "amount_open", cur, d_days > 0)
-        credits = _sum(credits_late, "amount_open", cur)
-        chased = _sum(wl, "overdue", cur)
-        aging_f = _sumifs(AGING_TABLE, "overdue", ("currency", cur))
-        chased_f = _sumifs("worklist", "overdue", ("currency", cur))
+        in_aging = money_sum(aging, "overdue", cur)
+        in_dispute = money_sum(disputed, "amount_open", cur, d_days > 0)
+        credits = money_sum(credits_late, "amount_open", cur)
+        chased = money_sum(wl, "overdue", cur)
+        aging_f = sumifs(AGING_TABLE, "overdue", ("currency", cur))
+        chased_f = sumifs("worklist", "overdue", ("currency", cur))
         c.figure(f"Overdue in the aging ({cur})", in_aging, "=" + aging_f, cur)
         c.figure("  in dispute, not chased (DisputeLog)", in_dispute, currency=cur)
         c.figure("  credits past due: credit notes, unapplied cash", credits, currency=cur)
@@ -594,9 +545,7 @@ def _worklist_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
         c.check(
             f"Aging overdue = to chase + in dispute + credits ({cur})",
             in_aging == chased + in_dispute + credits,
-            _if_zero(
-                f"{aging_f}-({_number(in_dispute, cur)})-({_number(credits, cur)})-{chased_f}"
-            ),
+            if_zero(f"{aging_f}-({major(in_dispute, cur)})-({major(credits, cur)})-{chased_f}"),
             f"aging {format_amount(in_aging, cur)} != "
             f"{format_amount(chased + in_dispute + credits, cur)}",
         )
@@ -647,37 +596,37 @@ def _dunning_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
     notices["letter"] = [by_key[k].file_name if k in by_key else "" for k in keys]
     notices = notices[DUNNING_SHEET.names]
 
-    c = _Controls("Dunning")
+    c = _controls("Dunning")
     send = notices["action"].eq("send")
     table = DUNNING_SHEET.name
-    c.figure("Letters to send", int(send.sum()), "=" + _countifs(table, ("action", "send")))
+    c.figure("Letters to send", int(send.sum()), "=" + countifs(table, ("action", "send")))
     c.figure(
         "Skipped (reason on the row)",
         int((~send).sum()),
-        "=" + _countifs(table, ("action", "skip")),
+        "=" + countifs(table, ("action", "skip")),
     )
     for cur in _currencies(inp.functional_currency, notices["currency"]):
-        claimed = _sum(notices, "total_due", cur, send)
+        claimed = money_sum(notices, "total_due", cur, send)
         c.figure(
             f"Claimed in the letters to send ({cur})",
             claimed,
-            "=" + _sumifs(table, "total_due", ("currency", cur), ("action", "send")),
+            "=" + sumifs(table, "total_due", ("currency", cur), ("action", "send")),
             cur,
         )
-        parts = [_sum(notices, col, cur) for col in ("overdue", "fee", "interest")]
-        total = _sum(notices, "total_due", cur)
+        parts = [money_sum(notices, col, cur) for col in ("overdue", "fee", "interest")]
+        total = money_sum(notices, "total_due", cur)
         f = "+".join(
-            _sumifs(table, col, ("currency", cur)) for col in ("overdue", "fee", "interest")
+            sumifs(table, col, ("currency", cur)) for col in ("overdue", "fee", "interest")
         )
         c.check(
             f"Overdue + fees + interest = total due ({cur})",
             sum(parts) == total,
-            _if_zero(f"{f}-{_sumifs(table, 'total_due', ('currency', cur))}"),
+            if_zero(f"{f}-{sumifs(table, 'total_due', ('currency', cur))}"),
         )
         c.figure(
             "  disputed, left out of the letters",
-            _sum(notices, "disputed", cur),
-            "=" + _sumifs(table, "disputed", ("currency", cur)),
+            money_sum(notices, "disputed", cur),
+            "=" + sumifs(table, "disputed", ("currency", cur)),
             cur,
         )
     # independent of the engine: no letter line takes the disputed part of a document
@@ -741,36 +690,36 @@ def _promise_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
     inp = r.inputs
     frame, schema = _with_name(r.promise_status, PROMISE_STATUS, _names(r.items, inp.customers))
     table = schema.name
-    c = _Controls("PromiseStatus")
+    c = _controls("PromiseStatus")
     given = len(inp.promises) if inp.promises is not None else 0
     c.figure("Promises in (Promises sheet)", given)
     c.check(
         "Every promise evaluated",
         len(frame) == given,
-        f'=IF({_counta(table, "customer_id")}={given},"OK","DIFFERENCE")',
+        f'=IF({counta(table, "customer_id")}={given},"OK","DIFFERENCE")',
         f"{len(frame)} rows for {given} promises",
     )
     for status in PROMISE_STATUSES:
         c.figure(
             status.replace("_", " ").capitalize(),
             int(frame["status"].eq(status).sum()),
-            "=" + _countifs(table, ("status", status)),
+            "=" + countifs(table, ("status", status)),
         )
     for cur in _currencies(inp.functional_currency, frame["currency"]):
-        promised, paid, short = (_sum(frame, x, cur) for x in ("amount", "paid", "shortfall"))
+        promised, paid, short = (money_sum(frame, x, cur) for x in ("amount", "paid", "shortfall"))
         c.figure(
-            f"Promised ({cur})", promised, "=" + _sumifs(table, "amount", ("currency", cur)), cur
+            f"Promised ({cur})", promised, "=" + sumifs(table, "amount", ("currency", cur)), cur
         )
         c.figure(
-            "  paid toward the promises", paid, "=" + _sumifs(table, "paid", ("currency", cur)), cur
+            "  paid toward the promises", paid, "=" + sumifs(table, "paid", ("currency", cur)), cur
         )
         c.check(
             f"Promised = paid + shortfall ({cur})",
             promised == paid + short,
-            _if_zero(
-                f"{_sumifs(table, 'amount', ('currency', cur))}"
-                f"-{_sumifs(table, 'paid', ('currency', cur))}"
-                f"-{_sumifs(table, 'shortfall', ('currency', cur))}"
+            if_zero(
+                f"{sumifs(table, 'amount', ('currency', cur))}"
+                f"-{sumifs(table, 'paid', ('currency', cur))}"
+                f"-{sumifs(table, 'shortfall', ('currency', cur))}"
             ),
         )
     spec = SheetSpec(
@@ -798,7 +747,7 @@ def _credit_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
     inp = r.inputs
     credit = r.credit
     table = CREDIT.name
-    c = _Controls("Credit")
+    c = _controls("Credit")
     labels = {
         "new_hold": "Hold now (new)",
         "on_hold": "Keep on hold",
@@ -810,7 +759,7 @@ def _credit_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
         c.figure(
             labels[status],
             int(credit["status"].eq(status).sum()),
-            "=" + _countifs(table, ("status", status)),
+            "=" + countifs(table, ("status", status)),
         )
     aging = inp.aging
     limit_cur = credit.drop_duplicates("customer_id").set_index("customer_id")["currency"]
@@ -824,13 +773,13 @@ def _credit_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
     for cur in _currencies(
         inp.functional_currency, aging.get("currency", pd.Series()), credit["currency"]
     ):
-        total = _sum(aging, "total", cur)
-        unplaced = _sum(unidentified, "amount_open", cur)
-        elsewhere = _sum(other, "total", cur)
-        open_ar = _sum(credit, "open_ar", cur)
-        total_f = _sumifs(AGING_TABLE, "total", ("currency", cur))
-        unplaced_f = _sumifs(AGING_TABLE, "total", ("customer_id", UNIDENTIFIED), ("currency", cur))
-        ar_f = _sumifs(table, "open_ar", ("currency", cur))
+        total = money_sum(aging, "total", cur)
+        unplaced = money_sum(unidentified, "amount_open", cur)
+        elsewhere = money_sum(other, "total", cur)
+        open_ar = money_sum(credit, "open_ar", cur)
+        total_f = sumifs(AGING_TABLE, "total", ("currency", cur))
+        unplaced_f = sumifs(AGING_TABLE, "total", ("customer_id", UNIDENTIFIED), ("currency", cur))
+        ar_f = sumifs(table, "open_ar", ("currency", cur))
         c.figure(f"Aging total ({cur})", total, "=" + total_f, cur)
         c.figure("  unidentified payments (no customer)", unplaced, "=" + unplaced_f, cur)
         c.figure("  in another currency than the customer's limit", elsewhere, currency=cur)
@@ -838,16 +787,16 @@ def _credit_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
         c.check(
             f"Aging total = open AR + unidentified + other currency ({cur})",
             total == open_ar + unplaced + elsewhere,
-            _if_zero(f"{total_f}-{unplaced_f}-({_number(elsewhere, cur)})-{ar_f}"),
+            if_zero(f"{total_f}-{unplaced_f}-({major(elsewhere, cur)})-{ar_f}"),
             f"aging {format_amount(total, cur)} != "
             f"{format_amount(open_ar + unplaced + elsewhere, cur)}",
         )
-        orders_f = _sumifs(table, "open_orders", ("currency", cur))
-        exposure_f = _sumifs(table, "exposure", ("currency", cur))
+        orders_f = sumifs(table, "open_orders", ("currency", cur))
+        exposure_f = sumifs(table, "exposure", ("currency", cur))
         c.check(
             f"Exposure = open AR + open orders ({cur})",
-            _sum(credit, "exposure", cur) == open_ar + _sum(credit, "open_orders", cur),
-            _if_zero(f"{ar_f}+{orders_f}-{exposure_f}"),
+            money_sum(credit, "exposure", cur) == open_ar + money_sum(credit, "open_orders", cur),
+            if_zero(f"{ar_f}+{orders_f}-{exposure_f}"),
         )
     policy = inp.credit_policy or CreditPolicy()
     spec = SheetSpec(
@@ -877,7 +826,7 @@ def _dispute_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
     inp = r.inputs
     log = r.dispute_log
     table = DISPUTE_LOG.name
-    c = _Controls("DisputeLog")
+    c = _controls("DisputeLog")
     given = inp.disputes if inp.disputes is not None else empty_table(DISPUTES)
     status = given["status"].fillna("").astype(str) if "status" in given else pd.Series(dtype=str)
     closed = status.isin(["resolved", "rejected"])
@@ -888,23 +837,23 @@ def _dispute_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
     c.figure("Disputes in (Disputes sheet)", len(given))
     c.figure("  resolved or rejected", int(closed.sum()))
     c.figure("  opened after the close date", opened_after)
-    c.figure("  open at the close date (this sheet)", len(log), "=" + _counta(table, "document_id"))
+    c.figure("  open at the close date (this sheet)", len(log), "=" + counta(table, "document_id"))
     c.check(
         "Every dispute accounted for",
         len(log) + int(closed.sum()) + opened_after == len(given),
-        f"=IF({_counta(table, 'document_id')}+{int(closed.sum())}+{opened_after}={len(given)},"
+        f"=IF({counta(table, 'document_id')}+{int(closed.sum())}+{opened_after}={len(given)},"
         '"OK","DIFFERENCE")',
     )
     wl = r.worklist
     for cur in _currencies(inp.functional_currency, log["currency"], wl["currency"]):
-        here_f = _sumifs(table, "amount_disputed", ("currency", cur))
-        there_f = _sumifs("worklist", "disputed", ("currency", cur))
-        here, there = _sum(log, "amount_disputed", cur), _sum(wl, "disputed", cur)
+        here_f = sumifs(table, "amount_disputed", ("currency", cur))
+        there_f = sumifs("worklist", "disputed", ("currency", cur))
+        here, there = money_sum(log, "amount_disputed", cur), money_sum(wl, "disputed", cur)
         c.figure(f"Disputed ({cur})", here, "=" + here_f, cur)
         c.check(
             f"Disputed here = disputed on the Worklist ({cur})",
             here == there,
-            _if_zero(f"{here_f}-{there_f}"),
+            if_zero(f"{here_f}-{there_f}"),
             f"{format_amount(here, cur)} != {format_amount(there, cur)}",
         )
     spec = SheetSpec(
@@ -932,44 +881,42 @@ def _statements_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
     schema = account_statements_schema(inp.buckets)
     table = schema.name
     strip = bucket_labels(inp.buckets)
-    c = _Controls("AccountStatements")
-    c.figure("Statements", len(summary), "=" + _counta(table, "customer_id"))
+    c = _controls("AccountStatements")
+    c.figure("Statements", len(summary), "=" + counta(table, "customer_id"))
     aging = inp.aging
     unidentified = r.items[r.items["customer_id"].eq(UNIDENTIFIED)]
     for cur in _currencies(
         inp.functional_currency, aging.get("currency", pd.Series()), summary["currency"]
     ):
-        closing = _sum(summary, "closing", cur)
-        unplaced = _sum(unidentified, "amount_open", cur)
-        total = _sum(aging, "total", cur)
-        closing_f = _sumifs(table, "closing", ("currency", cur))
-        unplaced_f = _sumifs(AGING_TABLE, "total", ("customer_id", UNIDENTIFIED), ("currency", cur))
-        total_f = _sumifs(AGING_TABLE, "total", ("currency", cur))
+        closing = money_sum(summary, "closing", cur)
+        unplaced = money_sum(unidentified, "amount_open", cur)
+        total = money_sum(aging, "total", cur)
+        closing_f = sumifs(table, "closing", ("currency", cur))
+        unplaced_f = sumifs(AGING_TABLE, "total", ("customer_id", UNIDENTIFIED), ("currency", cur))
+        total_f = sumifs(AGING_TABLE, "total", ("currency", cur))
         c.figure(f"Closing balances ({cur})", closing, "=" + closing_f, cur)
         c.figure("  unidentified payments (on no statement)", unplaced, "=" + unplaced_f, cur)
         c.figure("  aging total (Aging sheet)", total, "=" + total_f, cur)
         c.check(
             f"Statements + unidentified = aging total ({cur})",
             closing + unplaced == total,
-            _if_zero(f"{closing_f}+{unplaced_f}-{total_f}"),
+            if_zero(f"{closing_f}+{unplaced_f}-{total_f}"),
             f"{format_amount(closing + unplaced, cur)} != {format_amount(total, cur)}",
         )
-        charges, credits = _sum(summary, "charges", cur), _sum(summary, "credits", cur)
+        charges, credits = money_sum(summary, "charges", cur), money_sum(summary, "credits", cur)
         c.check(
             f"Charges + credits = closing ({cur})",
             charges + credits == closing,
-            _if_zero(
-                f"{_sumifs(table, 'charges', ('currency', cur))}"
-                f"+{_sumifs(table, 'credits', ('currency', cur))}-{closing_f}"
+            if_zero(
+                f"{sumifs(table, 'charges', ('currency', cur))}"
+                f"+{sumifs(table, 'credits', ('currency', cur))}-{closing_f}"
             ),
         )
-        in_strip = sum(_sum(summary, b, cur) for b in strip)
+        in_strip = sum(money_sum(summary, b, cur) for b in strip)
         c.check(
             f"Aging strip adds up to the closing balances ({cur})",
             in_strip == closing,
-            _if_zero(
-                "+".join(_sumifs(table, b, ("currency", cur)) for b in strip) + f"-{closing_f}"
-            ),
+            if_zero("+".join(sumifs(table, b, ("currency", cur)) for b in strip) + f"-{closing_f}"),
         )
     spec = SheetSpec(
         "AccountStatements",
@@ -1050,17 +997,16 @@ _INPUT_TEXT: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
-
-
 def collections_input_sheets(
     tables: Mapping[str, pd.DataFrame | None] | None = None,
 ) -> list[SheetSpec]:
     """The input sheets of :data:`INPUT_TABLES` (blue tabs): the tables given, as read
-    (with a ``source`` column when they carry their file and row), empty otherwise."""
-    tables = tables or {}
+    (with a ``source`` column when they carry their file and row), empty otherwise;
+    with no tables (the template) without a totals row, so that rows pasted under the
+    header land in the table."""
     sheets = []
     for key, schema in INPUT_TABLES.items():
-        given = tables.get(key)
+        given = (tables or {}).get(key)
         frame = given if given is not None else empty_table(schema)
         frame, shown = with_source(frame, schema)
         title, subtitle, notes = _INPUT_TEXT[key]
@@ -1075,9 +1021,9 @@ def collections_input_sheets(
                 title=title,
                 subtitle=subtitle,
                 kind="input",
-                totals=money,
+                totals=money if tables else (),
                 controls=(
-                    ControlRow("Rows", len(frame), formula="=" + _counta(schema.name, first)),
+                    ControlRow("Rows", len(frame), formula="=" + counta(schema.name, first)),
                 ),
                 notes=(_PASTE_NOTE, *notes, *((_PER_CURRENCY,) if money else ())),
             )

@@ -54,8 +54,9 @@ from cuadre.charts import aging_chart, aging_totals_chart, kpi_chart
 from cuadre.findings import Finding, Location, info, warning
 from cuadre.kpis import KPIS, kpi_trend
 from cuadre.model.tables import AGING_FIXED, PROVENANCE, Kind, TableSchema, empty_table
-from cuadre.money import exponent, format_amount, from_minor
-from cuadre.workbook.writer import ControlRow, Picture, SheetSpec, column_ref
+from cuadre.money import format_amount
+from cuadre.workbook.formulas import decimals, if_zero, major, sumifs
+from cuadre.workbook.writer import ControlRow, Picture, SheetSpec
 
 __all__ = [
     "INPUT_TABLES",
@@ -222,11 +223,7 @@ def _by_currency(frame: pd.DataFrame | None, column: str) -> dict[str, int]:
 
 
 def _sumifs_ar(cur: str, month: pd.Timestamp) -> str:
-    serial = (month - pd.Timestamp("1899-12-30")).days
-    return (
-        f"SUMIFS({column_ref(KPIS.name, 'ar_total')},{column_ref(KPIS.name, 'currency')},"
-        f'"{cur}",{column_ref(KPIS.name, "month")},{serial})'
-    )
+    return sumifs(KPIS.name, "ar_total", ("currency", cur), ("month", month))
 
 
 def _tie_controls(
@@ -256,7 +253,6 @@ def _tie_controls(
         else:
             target, matched[cur] = a, ""
         formula = _sumifs_ar(cur, last)
-        major = from_minor(target, cur)
         rows += [
             ControlRow(
                 f"AR at {inputs.as_of:%Y-%m-%d} rebuilt from the history",
@@ -269,14 +265,14 @@ def _tie_controls(
             ControlRow(
                 f"History = {matched[cur] or 'aging'} ({cur})",
                 "OK" if matched[cur] else "DIFFERENCE",
-                formula=f'=IF(ROUND({formula}-({major}),{max(exponent(cur), 0)})=0,"OK","DIFFERENCE")',
+                formula=if_zero(f"{formula}-({major(target, cur)})", decimals(cur)),
                 check=True,
             ),
         ]
         if not matched[cur]:
             findings.append(
                 warning(
-                    Location(KPI_SHEET, sheet=KPI_SHEET),
+                    Location("", sheet=KPI_SHEET),
                     "KPI_HISTORY_DIFFERS",
                     f"the history rebuilt at {inputs.as_of:%Y-%m-%d} gives "
                     f"{format_amount(h, cur)}, but the aging shows {format_amount(a, cur)} and "
@@ -312,7 +308,7 @@ def kpi_sheets(inputs: KpiInputs) -> tuple[list[SheetSpec], list[Finding]]:
         kpis = empty_table(KPIS)
         findings.append(
             info(
-                Location(KPI_SHEET, sheet="History"),
+                Location("", sheet=AR_HISTORY.sheet),
                 "KPI_NO_HISTORY",
                 "no document history: the KPIs by month (DSO, CEI, % current) need the "
                 "receivables at each month end and the credit sales of each month; the KPIs "
@@ -388,13 +384,15 @@ def kpi_sheets(inputs: KpiInputs) -> tuple[list[SheetSpec], list[Finding]]:
 
 def kpi_input_sheets(tables: dict[str, pd.DataFrame] | None = None) -> list[SheetSpec]:
     """The blue ``History`` and ``Applications`` sheets: the tables given (as read), or
-    empty tables with their headers for the user to paste into."""
+    empty tables with their headers for the user to paste into (with no tables, the
+    template, without a totals row: rows pasted under the header land in the table)."""
     sheets = []
     for name, schema in INPUT_TABLES.items():
         frame = (tables or {}).get(name)
         if frame is None:
             frame = empty_table(schema)
         frame = frame.drop(columns=[c for c in PROVENANCE if c in frame])
+        money = tuple(c for c in schema.of_kind(Kind.MONEY) if c in frame)
         sheets.append(
             SheetSpec(
                 schema.sheet,
@@ -404,7 +402,7 @@ def kpi_input_sheets(tables: dict[str, pd.DataFrame] | None = None) -> list[Shee
                 title=schema.sheet,
                 subtitle=_INPUT_SUBTITLES[name] + " Input for the KPIs sheet.",
                 kind="input",
-                totals=tuple(c for c in schema.of_kind(Kind.MONEY) if c in frame),
+                totals=money if tables else (),
                 controls=(ControlRow("Rows", len(frame)),),
             )
         )

@@ -61,17 +61,14 @@ import datetime as dt
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
-from cuadre.close import CloseResult, unapplied_as_open_items, unapplied_cash
+from cuadre.close import CloseResult, aged_items
 from cuadre.findings import Finding
-from cuadre.matching import apply_allocations
 from cuadre.model.tables import (
     FISCAL_DOCS,
-    OPEN_ITEMS,
     PAYMENT_COMPLEMENTS,
     PROVENANCE,
     STATEMENTS,
@@ -79,7 +76,6 @@ from cuadre.model.tables import (
     TableSchema,
     empty_table,
 )
-from cuadre.money import UnknownCurrencyError, exponent
 from cuadre.reconcile import Reconciliation
 from cuadre.reconcile.advances import reconcile_advances
 from cuadre.reconcile.bank import reconcile_bank
@@ -97,7 +93,16 @@ from cuadre.reconcile.tables import (
     GL_POSTINGS,
     RECON_ITEMS,
 )
-from cuadre.workbook.close_book import _sumifs
+from cuadre.workbook.formulas import (
+    Criterion,
+    Value,
+    above,
+    below,
+    if_zero,
+    major,
+    other_than,
+    sumifs,
+)
 from cuadre.workbook.writer import ControlRow, SheetSpec, column_ref
 
 __all__ = [
@@ -223,32 +228,15 @@ class ReconcileInputs:
         (what the close ages)."""
         if self.payments is None or self.allocations is None:
             return self.open_items
-        after = apply_allocations(self.open_items, self.allocations)
-        unapplied = unapplied_as_open_items(unapplied_cash(self.payments, self.allocations))
-        cols = OPEN_ITEMS.names + [c for c in PROVENANCE if c in after]  # keep file:row
-        return pd.concat([after[cols], unapplied], ignore_index=True)
+        return aged_items(self.open_items, self.payments, self.allocations)
 
 
 # --------------------------------------------------------------------------- formulas
 
 
-def _lit(units: int, currency: str) -> str:
-    """Minor units as the major-unit number Excel holds in the table (``1234.56``)."""
-    try:
-        exp = exponent(currency)
-    except UnknownCurrencyError:
-        exp = 2
-    return format(Decimal(int(units)).scaleb(-exp), "f")
-
-
 def _check(expression: str, ok: bool, label: str) -> ControlRow:
     """A check row: ``expression`` must round to zero."""
-    return ControlRow(
-        label,
-        "OK" if ok else "DIFFERENCE",
-        formula=f'=IF(ROUND({expression},3)=0,"OK","DIFFERENCE")',
-        check=True,
-    )
+    return ControlRow(label, "OK" if ok else "DIFFERENCE", formula=if_zero(expression), check=True)
 
 
 class _Table:
@@ -272,27 +260,33 @@ class _Table:
             self._units[column] = self.items[column].fillna(0).astype("int64").to_numpy()
         return self._units[column]
 
-    def _mask(self, column: str, crit: str) -> np.ndarray:
-        key = (column, crit)
+    def _mask(self, column: str, crit: Value) -> np.ndarray:
+        """Where ``crit`` holds, as SUMIFS reads it (text compared exactly)."""
+        key = (column, repr(crit))
         if key not in self._masks:
-            if crit.startswith("<>"):
-                mask = self._text_of(column) != crit[2:]
-            elif crit[:1] in ("<", ">"):
-                units, limit = self._units_of(column), int(crit[1:])
-                mask = units > limit if crit[0] == ">" else units < limit
-            else:
+            if isinstance(crit, str):
                 mask = self._text_of(column) == crit
+            elif isinstance(crit, Criterion) and crit.op == "<>":
+                mask = self._text_of(column) != crit.value
+            elif isinstance(crit, Criterion) and crit.op in (">", "<"):
+                limit = crit.value
+                assert isinstance(limit, int) and limit == 0, "minor units compare to 0 only"
+                units = self._units_of(column)
+                mask = units > limit if crit.op == ">" else units < limit
+            else:
+                raise ValueError(f"no such criterion here: {crit!r}")
             self._masks[key] = np.asarray(mask, dtype=bool)
         return self._masks[key]
 
-    def sum(self, column: str, *criteria: tuple[str, str]) -> tuple[str, int]:
-        """(SUMIFS formula, value) of ``column`` where every criterion holds (criteria
-        as SUMIFS takes them: ``"MXN"``, ``"<>matched"``, ``">0"``, ``"<0"``)."""
+    def sum(self, column: str, *criteria: tuple[str, Value]) -> tuple[str, int]:
+        """(SUMIFS formula, value) of ``column`` where every criterion holds (a text
+        matches exactly; :func:`~cuadre.workbook.formulas.other_than`,
+        :func:`~cuadre.workbook.formulas.above` and ``below`` 0 compare)."""
         mask = np.ones(len(self.items), dtype=bool)
         for col, crit in criteria:
             mask &= self._mask(col, crit)
         value = int(self._units_of(column)[mask].sum())
-        return _sumifs(self.name, column, *criteria), value
+        return sumifs(self.name, column, *criteria), value
 
 
 # --------------------------------------------------------------------------- controls
@@ -327,7 +321,7 @@ def _side_controls(rec: Reconciliation, t: _Table) -> list[ControlRow]:
                 counts.append(fc)
                 value += v
                 n_out += vc
-            in_lit = _lit(total, cur)
+            in_lit = major(total, cur)
             ok = value == total and n_out == count
             rows.append(
                 ControlRow(
@@ -347,10 +341,10 @@ def _side_controls(rec: Reconciliation, t: _Table) -> list[ControlRow]:
         explained = 0
         for cause, label in zip(b["cause"], b["label"], strict=True):
             if cause == "unclassified":
-                crit: tuple[tuple[str, str], ...] = (("currency", cur), ("cause", ""))
+                crit: tuple[tuple[str, Value], ...] = (("currency", cur), ("cause", ""))
             else:
                 crit = (("currency", cur), ("cause", str(cause)))
-            crit += (("section", "<>matched"),)
+            crit += (("section", other_than("matched")),)
             fl, vl = t.sum("left_amount", *crit)
             fr, vr = t.sum("right_amount", *crit)
             rows.append(ControlRow(f"  {label}", vl - vr, formula=f"={fl}-{fr}", currency=cur))
@@ -359,7 +353,7 @@ def _side_controls(rec: Reconciliation, t: _Table) -> list[ControlRow]:
         rest = "+".join(parts) or "0"
         rows.append(
             _check(
-                f"{_lit(int(tot.left_total), cur)}-{_lit(int(tot.right_total), cur)}-({rest})",
+                f"{major(int(tot.left_total), cur)}-{major(int(tot.right_total), cur)}-({rest})",
                 diff == explained,
                 f"Difference = reconciling items ({cur})",
             )
@@ -401,7 +395,7 @@ def _statement_value(rec: Reconciliation, cur: str, line: int) -> int | None:
 def _bank_statement(rec: Reconciliation, t: _Table) -> list[ControlRow]:
     """Balance per bank +/- items = balance per books (bank.statement_table's lines)."""
 
-    def part(col: str, section: str, sign: str) -> Builder:
+    def part(col: str, section: str, sign: Criterion) -> Builder:
         return lambda cur: t.sum(col, ("currency", cur), ("section", section), (col, sign))
 
     def diffs(cur: str) -> tuple[str, int]:
@@ -411,15 +405,15 @@ def _bank_statement(rec: Reconciliation, t: _Table) -> list[ControlRow]:
         def build(cur: str) -> tuple[str, int]:
             base = _statement_value(rec, cur, balance_line) or 0
             pieces = [term(cur) for term in terms]
-            formula = "+".join([_lit(base, cur), *(p[0] for p in pieces)])
+            formula = "+".join([major(base, cur), *(p[0] for p in pieces)])
             return formula, base + sum(p[1] for p in pieces)
 
         return build
 
-    deposits = part("right_amount", "right_only", ">0")
-    outstanding = part("right_amount", "right_only", "<0")
-    received = part("left_amount", "left_only", ">0")
-    charges = part("left_amount", "left_only", "<0")
+    deposits = part("right_amount", "right_only", above(0))
+    outstanding = part("right_amount", "right_only", below(0))
+    received = part("left_amount", "left_only", above(0))
+    charges = part("left_amount", "left_only", below(0))
     adj_bank = adjusted(1, deposits, outstanding)
     adj_book = adjusted(5, received, charges, diffs)
 
@@ -465,7 +459,7 @@ def _gl_statement(rec: Reconciliation, t: _Table) -> list[ControlRow]:
         s = _statement_value(rec, cur, 1) or 0
         g = _statement_value(rec, cur, 2) or 0
         fe, ve = explained(cur)
-        return f"{_lit(s, cur)}-{_lit(g, cur)}-({fe})", s - g - ve
+        return f"{major(s, cur)}-{major(g, cur)}-({fe})", s - g - ve
 
     builders: dict[int, Builder] = {4 + i: c for i, c in enumerate(causes)}
     builders[4 + len(causes)] = explained

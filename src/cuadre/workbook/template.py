@@ -1,8 +1,9 @@
 """The empty month-end close workbook, ``workbooks/Cuadre Close.xlsx``.
 
 One sheet per step of the close, each holding one Excel table named as in the contract
-(``customers``, ``open_items``, ``bank_lines``, ``trial_balance``, ``allocations``,
-``unapplied``, ``aging``, ``issues``, ``evidence``, ``settings``), so that the ribbon
+(``customers``, ``open_items``, ``bank_lines``, ``statements``, ``trial_balance``,
+``fiscal_docs``, ``payment_complements``, ``allocations``, ``unapplied``, ``aging``,
+``issues``, ``evidence``, ``settings``), so that the ribbon
 scripts, Power Query and the ``cuadre`` command line all find the same tables. Blue tabs
 are inputs the accountant fills, green tabs are results Cuadre writes, grey tabs are
 notes and records.
@@ -29,9 +30,12 @@ from cuadre.model.tables import (
     BANK_LINES,
     CUSTOMERS,
     EVIDENCE,
+    FISCAL_DOCS,
     ISSUES,
     OPEN_ITEMS,
+    PAYMENT_COMPLEMENTS,
     SETTINGS,
+    STATEMENTS,
     TRIAL_BALANCE,
     UNAPPLIED,
     Column,
@@ -41,7 +45,19 @@ from cuadre.model.tables import (
 )
 from cuadre.workbook.writer import ControlRow, SheetSpec, column_ref, write_workbook
 
-__all__ = ["DEFAULT_PATH", "MATCHES", "README", "SETTING_ROWS", "build_template", "template_sheets"]
+Guide = tuple[tuple[str, str, str, str], ...]
+
+__all__ = [
+    "DEFAULT_PATH",
+    "MATCHES",
+    "OPTIONAL_SETTING_ROWS",
+    "README",
+    "SETTING_ROWS",
+    "build_template",
+    "step_input_sheets",
+    "template_sheet",
+    "template_sheets",
+]
 
 DEFAULT_PATH = Path(__file__).resolve().parents[3] / "workbooks" / "Cuadre Close.xlsx"
 """Where the committed template lives in a source checkout."""
@@ -108,8 +124,66 @@ SETTING_ROWS: tuple[tuple[str, str, str], ...] = (
         "MXN",
         "Currency of the general ledger (moneda funcional), ISO 4217.",
     ),
+    ("language", "es", "Language of the dunning letters and the statements of account: es or en."),
+    (
+        "provision_method",
+        "roll_rates",
+        "Loss rates of the provision: roll_rates (from AgingHistory), matrix (LossRates as "
+        "given) or flat (flat_percentages, else LossRates).",
+    ),
+    (
+        "forward_factor",
+        "1",
+        "Forward-looking factor on the roll-rate loss rates: 1 none, 1.1 a 10% worse outlook.",
+    ),
+    ("receivable_account", "1105-01", "GL account of trade receivables (clientes)."),
+    (
+        "allowance_account",
+        "1109-01",
+        "GL account of the allowance for doubtful accounts (estimación de cuentas incobrables).",
+    ),
+    ("bad_debt_expense_account", "6105-01", "GL account of the bad-debt expense."),
+    (
+        "unbilled_account",
+        "1105-90",
+        "GL account of unbilled receivables: the accrual's debit (provisión de ingresos).",
+    ),
+    ("revenue_account", "4100-01", "GL account of the revenue accrued (ingresos por servicios)."),
 )
 """The Settings table: (setting, value, meaning)."""
+
+OPTIONAL_SETTING_ROWS: tuple[tuple[str, str, str], ...] = (
+    (
+        "company_name",
+        "",
+        "Your company's name: signs the dunning letters and heads the statements of account.",
+    ),
+    (
+        "company_email",
+        "",
+        "E-mail address the customers answer the letters to (cobranza@...).",
+    ),
+    (
+        "flat_percentages",
+        "",
+        "Method flat: percent per aging bucket, such as 91-120:5, 121+:15 (buckets not "
+        "named: 0%). Empty: the LossRates sheet.",
+    ),
+    (
+        "sap_company_code",
+        "",
+        "SAP company code (BUKRS): adds the AccrualUploadSAP sheet. Empty: no SAP upload.",
+    ),
+    (
+        "company_tax_ids",
+        "",
+        "Your company's RFC / NIT, ';'-separated: e-invoices you received are left out of the "
+        "SAT and DIAN reconciliations.",
+    ),
+)
+"""Settings without a default (setting, "", meaning): not on the template's Settings table
+(every row there needs a value); the Settings sheet's notes list them, and a row added
+with one of these names is read."""
 
 _README_LINES = (
     "Cuadre closes accounts receivable (cartera) at month end: it applies the money in the "
@@ -119,8 +193,8 @@ _README_LINES = (
     "It never guesses: a payment it is not sure about is a suggestion for you to accept or "
     "reject, never a silent match.",
     "The close, step by step:",
-    "1. Paste or import the inputs: Customers, OpenItems (what customers owe), Bank (the "
-    "bank statement lines) and GL (for the tie-out).",
+    "1. Import (Cuadre tab > Import) or paste the inputs: Customers, OpenItems (what customers "
+    "owe), Bank (the bank statement lines), GL (for the tie-out), FiscalDocs (CFDI / DIAN).",
     "2. Run Match payments. Cuadre fills Matches (payments applied to documents) and "
     "Unapplied (pagos no identificados y saldos a favor).",
     "3. Review Matches: write accept or reject in the review column of each suggested row; "
@@ -128,7 +202,13 @@ _README_LINES = (
     "4. Run Aging as of the close date in Settings; Aging shows the open balance per "
     "customer and currency by days past due.",
     "5. Check Issues (errors to fix, warnings to read) and Evidence (the files that went "
-    "into the run), then file the workbook.",
+    "into the run), then file the workbook. Whole close also draws the KPIs sheet (DSO, CEI).",
+    "6. Collections: Worklist (whom to call), Dunning (letters, written beside the workbook), "
+    "PromiseStatus, Credit (holds and releases), DisputeLog, AccountStatements (and a PDF).",
+    "7. Accruals & provision: Accruals of services not yet billed, the sales Cutoff test, the "
+    "ProvisionMatrix (IFRS 9), the Provision per customer and the AccrualJournal.",
+    "8. Reconcile: the aging to the GL, the bank to the books, a customer's statement, SAT / "
+    "DIAN to the ERP, and the Advances and credit balances to apply.",
     "Blue tabs are inputs you fill, green tabs are results Cuadre writes, grey tabs are "
     "notes and records. Do not rename the tables.",
 )
@@ -160,10 +240,28 @@ _SHEETS_GUIDE: tuple[tuple[str, str, str, str], ...] = (
         "Import the statement (camt.053, MT940, BAI2, OFX, CSV) or paste it.",
     ),
     (
+        "Statements",
+        "input",
+        "One row per imported bank statement: account, opening and closing balances.",
+        "Filled by Import > Bank statement; check that every statement balances.",
+    ),
+    (
         "GL",
         "input",
         "Trial balance: the receivables control accounts (cuentas de clientes) at period end.",
         "Mark the AR control accounts with yes in is_ar_control.",
+    ),
+    (
+        "FiscalDocs",
+        "input",
+        "E-invoices as the tax authority has them: CFDI (SAT) and DIAN documents, with status.",
+        "Import > CFDI / DIAN: the XML, the SAT Metadata .txt or the ZIP as downloaded.",
+    ),
+    (
+        "PaymentComplements",
+        "input",
+        "What each CFDI payment complement (REP, Pagos 2.0) paid: one row per invoice paid.",
+        "Filled by Import > CFDI / DIAN from the payment CFDI (tipo P).",
     ),
     (
         "Matches",
@@ -198,6 +296,127 @@ _SHEETS_GUIDE: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+_KPI_GUIDE: Guide = (
+    (
+        "History",
+        "input",
+        "Every customer item of the last months, open or cleared, with its clearing date.",
+        "Optional; paste SAP FBL5N 'all items' (or open items plus the items cleared since).",
+    ),
+    (
+        "Applications",
+        "input",
+        "Partial payments of History items, with their dates.",
+        "Optional; only when partial payments must count in their month.",
+    ),
+)
+
+_RECONCILE_GUIDE: Guide = (
+    (
+        "CashBook",
+        "input",
+        "GL postings of the bank (cash) accounts: the books' side of bank to book.",
+        "Paste the bank account's ledger for the period; Reconcile compares it with Bank.",
+    ),
+    (
+        "GLLines",
+        "input",
+        "Journal lines posted to the receivables control accounts in the period.",
+        "Optional; they explain the difference between the aging and the GL.",
+    ),
+    (
+        "ARTransactions",
+        "input",
+        "Subledger movements of the period: invoices, receipts, credit notes.",
+        "Optional; for the GL tie-out's roll-forward.",
+    ),
+    (
+        "CustomerStatement",
+        "input",
+        "A customer's statement of our documents, with their amounts.",
+        "Paste the statement a customer sent; Reconcile compares it with our open items.",
+    ),
+)
+
+_RESULT_GUIDE: Guide = (
+    (
+        "KPIs",
+        "result",
+        "DSO, best possible DSO, days delinquent, CEI and % current by month, with charts.",
+        "Whole close writes it; without History it shows the aging charts only.",
+    ),
+    (
+        "ReconGL",
+        "result",
+        "The aging total against the GL control accounts, each difference explained.",
+        "Book or explain the unexplained remainder.",
+    ),
+    (
+        "ReconBank",
+        "result",
+        "Bank statement lines against the cash account postings; the bank reconciliation.",
+        "Book the bank-only items; chase the book-only ones.",
+    ),
+    (
+        "ReconCustomer",
+        "result",
+        "Our open items against a customer's statement, item by item.",
+        "Send invoice copies of what the customer lacks; correct what we lack.",
+    ),
+    (
+        "ReconSAT",
+        "result",
+        "SAT CFDI against the ERP's documents (REPChecks: the payment complements).",
+        "Cancel, issue or correct the documents flagged; issue missing complements.",
+    ),
+    (
+        "ReconDIAN",
+        "result",
+        "DIAN documents (CUFE / CUDE) against the ERP's documents.",
+        "Resolve each document on one side only or with another amount.",
+    ),
+    (
+        "Advances",
+        "result",
+        "Advances, unapplied cash and credit notes next to the same customer's open documents.",
+        "Suggestions only: apply them in the ERP after review.",
+    ),
+)
+
+
+def _guide() -> Guide:
+    """README rows: the close's, then each later step's inputs and results, in sheet order."""
+    from cuadre.workbook import accruals_sheets, collections_sheets
+
+    steps = (*collections_sheets.SHEETS_GUIDE, *accruals_sheets.SHEETS_GUIDE)
+    inputs = tuple(r for r in steps if r[1] == "input") + _KPI_GUIDE + _RECONCILE_GUIDE
+    results = tuple(r for r in steps if r[1] != "input") + _RESULT_GUIDE
+    names = [r[0] for r in _SHEETS_GUIDE]
+    after_inputs = names.index("PaymentComplements") + 1
+    after_results = names.index("Aging") + 1
+    return (
+        _SHEETS_GUIDE[:after_inputs]
+        + inputs
+        + _SHEETS_GUIDE[after_inputs:after_results]
+        + results
+        + _SHEETS_GUIDE[after_results:]
+    )
+
+
+def step_input_sheets() -> list[SheetSpec]:
+    """The empty blue input sheets of collections, accruals, KPIs and reconcile (with no
+    totals row, as every input sheet of the template: rows pasted under the table must
+    land in it, not under a totals row)."""
+    from cuadre.workbook import accruals_sheets, collections_sheets, kpi_sheets, reconcile_sheets
+
+    return [
+        *collections_sheets.collections_input_sheets(None),
+        *accruals_sheets.accruals_input_sheets(None),
+        *kpi_sheets.kpi_input_sheets(None),
+        *reconcile_sheets.reconcile_input_sheets(None),
+    ]
+
+
 def _count(table: str, column: str) -> ControlRow:
     return ControlRow("Rows", 0, formula=f"=COUNTA({column_ref(table, column)})")
 
@@ -223,7 +442,7 @@ def template_sheets() -> list[SheetSpec]:
     paste_note = "Paste below the header row: the table grows with the data. Ids stay text."
     per_currency = "Filter the currency column to read the totals per currency."
 
-    readme_frame = pd.DataFrame(list(_SHEETS_GUIDE), columns=README.names, dtype="str")
+    readme_frame = pd.DataFrame(list(_guide()), columns=README.names, dtype="str")
     settings_frame = pd.DataFrame(list(SETTING_ROWS), columns=SETTINGS.names, dtype="str")
 
     return [
@@ -246,6 +465,10 @@ def template_sheets() -> list[SheetSpec]:
             title="Settings",
             subtitle="Parameters of the run, one per row. Change a value and run again.",
             kind="input",
+            notes=(
+                "Optional settings: add a row with the name and its value when you need one.",
+                *(f"{name}: {meaning}" for name, _value, meaning in OPTIONAL_SETTING_ROWS),
+            ),
             column_widths={"setting": 22, "value": 16, "meaning": 95},
         ),
         SheetSpec(
@@ -296,6 +519,18 @@ def template_sheets() -> list[SheetSpec]:
             notes=(paste_note, per_currency),
         ),
         SheetSpec(
+            "Statements",
+            "statements",
+            empty_table(STATEMENTS),
+            STATEMENTS,
+            title="Bank statements",
+            subtitle="One row per statement imported: opening + lines = closing, or Import "
+            "reports it.",
+            kind="input",
+            controls=(_count("statements", "statement_id"),),
+            notes=("Filled by Import > Bank statement, with the Bank sheet's lines.",),
+        ),
+        SheetSpec(
             "GL",
             "trial_balance",
             empty_table(TRIAL_BALANCE),
@@ -306,6 +541,47 @@ def template_sheets() -> list[SheetSpec]:
             controls=(_count("trial_balance", "account"),),
             notes=(paste_note,),
         ),
+        SheetSpec(
+            "FiscalDocs",
+            "fiscal_docs",
+            empty_table(FISCAL_DOCS),
+            FISCAL_DOCS,
+            title="E-invoices (CFDI SAT, DIAN)",
+            subtitle="Documents as the tax authority has them: one row per UUID / CUFE, with "
+            "its status.",
+            kind="input",
+            controls=(
+                _count("fiscal_docs", "uuid"),
+                ControlRow(
+                    "Total (visible rows)", 0, formula="=" + _subtotal("fiscal_docs", "total")
+                ),
+            ),
+            notes=(
+                "Filled by Import > CFDI / DIAN (XML, SAT Metadata .txt, ZIP). Amounts as the "
+                "document writes them: unsigned; kind says invoice or credit note.",
+                per_currency,
+            ),
+        ),
+        SheetSpec(
+            "PaymentComplements",
+            "payment_complements",
+            empty_table(PAYMENT_COMPLEMENTS),
+            PAYMENT_COMPLEMENTS,
+            title="Payment complements (REP, CFDI Pagos 2.0)",
+            subtitle="What each payment CFDI paid: one row per invoice paid, with installment "
+            "and balances.",
+            kind="input",
+            controls=(
+                _count("payment_complements", "complement_uuid"),
+                ControlRow(
+                    "Amount paid (visible rows)",
+                    0,
+                    formula="=" + _subtotal("payment_complements", "amount_paid"),
+                ),
+            ),
+            notes=("Filled by Import > CFDI / DIAN from the payment CFDI (tipo P).", per_currency),
+        ),
+        *step_input_sheets(),
         SheetSpec(
             "Matches",
             "allocations",
@@ -374,6 +650,14 @@ def template_sheets() -> list[SheetSpec]:
             kind="info",
         ),
     ]
+
+
+def template_sheet(table_name: str) -> SheetSpec:
+    """The template's sheet holding the Excel table ``table_name`` (an empty table)."""
+    for spec in template_sheets():
+        if spec.table_name == table_name:
+            return spec
+    raise KeyError(table_name)
 
 
 def build_template(path: str | Path) -> None:

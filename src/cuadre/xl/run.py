@@ -4,14 +4,17 @@ The workbook is opened on the headless engine (:mod:`cuadre.xl.engine`), the scr
 runs exactly as behind its ribbon button, and the workbook is saved: in place when the
 engine keeps everything in it, else as ``<name> (cuadre).xlsx`` beside it with a
 ``WORKBOOK_COPY`` warning saying why (charts, pivot tables... that openpyxl would drop).
+
+``import`` takes the files to import (``files``), the ones the Import buttons ask for.
 """
 
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
-from cuadre.findings import Finding, Location, error, info
+from cuadre.findings import Finding, Location, error
 from cuadre.xl import scripts
 from cuadre.xl.engine import new_app, open_book
 
@@ -27,12 +30,16 @@ SCRIPTS = {
     "reconcile": scripts.xl_reconcile,
     "accruals": scripts.xl_accruals,
     "evidence": scripts.xl_evidence,
+    "settings": scripts.xl_settings,
 }
 """Script names as typed after ``cuadre run``, each the function behind a ribbon button."""
 
 
-def run_script(name: str, workbook: Path) -> list[Finding]:
-    """Run the ribbon script ``name`` on ``workbook``; returns every finding."""
+def run_script(name: str, workbook: Path, files: Sequence[Path] | None = None) -> list[Finding]:
+    """Run the ribbon script ``name`` on ``workbook``; returns every finding.
+
+    ``files`` are the files ``import`` reads (the ones its buttons ask for); other
+    scripts take none."""
     label = str(workbook)
     script = SCRIPTS.get(name)
     if script is None:
@@ -42,6 +49,15 @@ def run_script(name: str, workbook: Path) -> list[Finding]:
                 "UNKNOWN_SCRIPT",
                 f'there is no script "{name}"',
                 f"Use one of: {', '.join(SCRIPTS)}.",
+            )
+        ]
+    if files and name != "import":
+        return [
+            error(
+                Location(label),
+                "NO_FILES_HERE",
+                f'the "{name}" script reads the workbook only; files are for "import"',
+                "Leave out the files, or run: cuadre run import --workbook BOOK FILE...",
             )
         ]
     if not workbook.is_file():
@@ -75,9 +91,10 @@ def run_script(name: str, workbook: Path) -> list[Finding]:
                     "Open it in Excel and save it again as .xlsx.",
                 )
             ]
-        if name in scripts.COMING:
-            return [info(Location(label), "COMING", scripts.COMING[name])]
-        findings = script(book)
+        if name == "import":
+            findings = scripts.xl_import(book, paths=list(files or []))
+        else:
+            findings = script(book)
         book.save()
         return notes + findings + book.impl.notes
     finally:

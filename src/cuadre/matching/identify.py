@@ -1,0 +1,132 @@
+"""Who paid: the customer behind a payment, how we know, and how sure we are.
+
+In order of strength: the payer account known from the customer master (or learned
+from confirmed matches); the payer's tax id, given or written in the remittance (RFC);
+the payer name equal to one customer's name or alias (no accents, no legal form, bank
+cuts ignored); a name the bank cut at its field length that starts exactly one
+customer's name; a close name (rapidfuzz, with a margin over the runner-up). A name
+shared by several customers identifies none of them. When the payer is a third party
+(factoring company, parent company), the remittance may name the customer it pays for
+(``PAGO POR CUENTA DE ...``, ``ON BEHALF OF ...``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from cuadre.matching.index import Customers, name_key
+from cuadre.matching.policy import MatchPolicy
+from cuadre.text import compact, strip_accents
+
+ACCOUNT = 0.98
+TAX_ID = 0.97
+TAX_ID_IN_TEXT = 0.95
+NAME = 0.95
+NAME_CUT = 0.93
+NAME_IN_REMITTANCE = 0.93
+MIN_PREFIX = 12
+"""A cut name must keep this many characters to name a customer by its start."""
+
+_RFC = re.compile(r"\b[A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3}\b")
+_WORDS = re.compile(r"[A-Z]+(?:\s+[A-Z]+)+")
+_DIGIT = re.compile(r"\d")
+
+
+def identify(
+    payment: dict[str, Any], custs: Customers, policy: MatchPolicy
+) -> tuple[str, str, float]:
+    """(customer_id, how, confidence of the identification); '' when unknown."""
+    acc = compact(payment.get("payer_account", "") or "")
+    if acc and acc in custs.by_account:
+        return custs.by_account[acc], f"payer account {payment['payer_account']} is known", ACCOUNT
+    tax = compact(payment.get("payer_tax_id", "") or "")
+    if tax and tax in custs.by_tax:
+        return custs.by_tax[tax], f"payer tax id {payment['payer_tax_id']}", TAX_ID
+    text = str(payment.get("remittance", "") or "").upper()
+    if _DIGIT.search(text):  # an RFC has digits; most names have none
+        for m in _RFC.finditer(text):
+            if compact(m.group(0)) in custs.by_tax:
+                cid = custs.by_tax[compact(m.group(0))]
+                return cid, f"tax id {m.group(0)} in remittance", TAX_ID_IN_TEXT
+    raw = str(payment.get("payer_name", "") or "")
+    name = name_key(raw)
+    if not name:
+        return "", "", 0.0
+    cid, how, conf = by_name(name, custs, policy)
+    if cid:
+        return cid, how.format(name=f'payer name "{raw}"'), conf
+    return "", "", 0.0
+
+
+def by_name(name: str, custs: Customers, policy: MatchPolicy) -> tuple[str, str, float]:
+    """A normalised name -> (customer, how with a ``{name}`` slot, confidence)."""
+    exact = custs.by_name.get(name) or custs.by_squashed.get(name.replace(" ", ""))
+    if exact:
+        if len(exact) == 1:
+            return next(iter(exact)), "{name} is the customer", NAME
+        return "", "", 0.0  # several customers share this name: not an identification
+    if len(name) >= MIN_PREFIX:
+        prefixed = custs.by_prefix(name)
+        if len(prefixed) == 1:
+            cid = prefixed.pop()
+            return cid, f"{{name}} is the start of {_braced(custs.display.get(cid, cid))}", NAME_CUT
+    cached = custs._fuzzy_cache.get(name)
+    if cached is None:
+        cached = _fuzzy(name, custs, policy)
+        custs._fuzzy_cache[name] = cached
+    return cached
+
+
+def _braced(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _fuzzy(name: str, custs: Customers, policy: MatchPolicy) -> tuple[str, str, float]:
+    shortlist = custs.candidates(name)
+    if not shortlist:
+        return "", "", 0.0
+    best = process.extract(
+        name,
+        [custs.names[i] for i in shortlist],
+        scorer=fuzz.token_sort_ratio,
+        limit=2,
+        score_cutoff=max(policy.fuzzy_min_score - policy.fuzzy_margin, 0),
+    )
+    if not best or best[0][1] < policy.fuzzy_min_score:
+        return "", "", 0.0
+    top = custs.ids[shortlist[best[0][2]]]
+    runner = best[1][1] if len(best) > 1 else 0.0
+    same = len(best) > 1 and custs.ids[shortlist[best[1][2]]] == top
+    if best[0][1] - runner < policy.fuzzy_margin and not same:
+        return "", "", 0.0
+    score = best[0][1]
+    shown = _braced(custs.display.get(top, top))
+    return top, f"{{name}} ~ {shown} ({score:.0f}%)", 0.80 + 0.1 * (score - 90) / 10
+
+
+def named_in_remittance(text: str, custs: Customers, policy: MatchPolicy) -> tuple[str, str, float]:
+    """A customer whose name (or its start, when the bank cut it) is written in the
+    remittance: a third party paying on the customer's behalf says whom it pays for."""
+    upper = " ".join(re.sub(r"[^A-Z0-9 ]", " ", strip_accents(text.upper())).split())
+    for m in _WORDS.finditer(upper):
+        words = m.group(0).split()
+        for i in range(len(words) - 1):
+            for j in range(len(words), i + 1, -1):
+                phrase = " ".join(words[i:j])
+                key = name_key(phrase)
+                if len(key) < MIN_PREFIX or " " not in key:
+                    continue
+                exact = custs.by_name.get(key)
+                found = exact if exact else custs.by_prefix(key)
+                if len(found) == 1:
+                    cid = next(iter(found))
+                    return (
+                        cid,
+                        f'remittance names the customer ("{phrase}": '
+                        f"{custs.display.get(cid, cid)})",
+                        NAME_IN_REMITTANCE,
+                    )
+    return "", "", 0.0
