@@ -512,19 +512,11 @@ def rollforward(
 # --------------------------------------------------------------------------- entry
 
 
-def reconcile_gl(
-    open_items: pd.DataFrame,
-    trial_balance: pd.DataFrame,
-    *,
-    transactions: pd.DataFrame | None = None,
-    postings: pd.DataFrame | None = None,
-    period: tuple[dt.date, dt.date] | None = None,
-    company: str | None = None,
-    opening_balance: Mapping[str, int] | None = None,
-    policy: GLPolicy | None = None,
-) -> Reconciliation:
-    """Reconcile the AR subledger with the GL control accounts; see the module doc."""
-    policy = policy or GLPolicy()
+def _both_sides(
+    open_items: pd.DataFrame, trial_balance: pd.DataFrame, company: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, list[Finding]]:
+    """The subledger items and GL control accounts of ``company`` with each side's
+    totals per currency; a finding when no account is flagged as a control account."""
     findings: list[Finding] = []
     oi = open_items
     if company is not None and "company" in oi:
@@ -541,6 +533,23 @@ def reconcile_gl(
         )
     sub_t = side_totals(oi, "amount_open")
     gl_t = side_totals(ctrl.rename(columns={"balance": "amount"}), "amount")
+    return oi, ctrl, sub_t, gl_t, findings
+
+
+def reconcile_gl(
+    open_items: pd.DataFrame,
+    trial_balance: pd.DataFrame,
+    *,
+    transactions: pd.DataFrame | None = None,
+    postings: pd.DataFrame | None = None,
+    period: tuple[dt.date, dt.date] | None = None,
+    company: str | None = None,
+    opening_balance: Mapping[str, int] | None = None,
+    policy: GLPolicy | None = None,
+) -> Reconciliation:
+    """Reconcile the AR subledger with the GL control accounts; see the module doc."""
+    policy = policy or GLPolicy()
+    _, ctrl, sub_t, gl_t, findings = _both_sides(open_items, trial_balance, company)
     sub = {
         c: (int(n), int(v))
         for c, n, v in zip(sub_t["currency"], sub_t["items"], sub_t["total"], strict=True)
@@ -667,22 +676,7 @@ def tie_out(
     :func:`close_movements`); ``known``: other document ids the subledger has (settled
     in the period), so that GL lines naming them are not taken as GL-only."""
     policy = policy or GLPolicy()
-    findings: list[Finding] = []
-    oi = subledger
-    if company is not None and "company" in oi:
-        oi = oi[text(oi, "company").eq(company)]
-    ctrl = control_accounts(trial_balance, company)
-    if ctrl.empty:
-        findings.append(
-            warning(
-                Location("trial_balance"),
-                "NO_CONTROL_ACCOUNT",
-                "no trial-balance account is flagged as a receivables control account",
-                "Write 'yes' in the is_ar_control column of the receivables accounts.",
-            )
-        )
-    sub_t = side_totals(oi, "amount_open")
-    gl_t = side_totals(ctrl.rename(columns={"balance": "amount"}), "amount")
+    oi, ctrl, sub_t, gl_t, findings = _both_sides(subledger, trial_balance, company)
     cut = pd.Timestamp(as_of)
     docs = text(oi, "document_id").map(compact)
     subledger_docs = set(docs) - {""}
