@@ -114,7 +114,7 @@ from cuadre.workbook.formulas import (
     string,
     sumifs,
 )
-from cuadre.workbook.provenance import with_source
+from cuadre.workbook.inputs import PER_CURRENCY, input_sheet
 from cuadre.workbook.writer import ControlRow, SheetSpec, column_ref
 
 __all__ = [
@@ -287,9 +287,6 @@ SHEETS_GUIDE: tuple[tuple[str, str, str, str], ...] = (
     ),
 )
 """README rows (sheet, kind, holds, what_to_do) for the accrual and provision sheets."""
-
-_PASTE_NOTE = "Paste below the header row: the table grows with the data. Ids stay text."
-_PER_CURRENCY = "Filter the currency column to read the totals per currency."
 
 
 # --------------------------------------------------------------------------- inputs
@@ -488,7 +485,7 @@ def _accrual_sheets(
         notes=(
             f"Debit {inputs.accrual_policy.unbilled_account} (unbilled receivables), credit "
             f"{inputs.accrual_policy.revenue_account} (revenue); see AccrualJournal.",
-            _PER_CURRENCY,
+            PER_CURRENCY,
         ),
     )
     unbilled_spec = SheetSpec(
@@ -501,7 +498,7 @@ def _accrual_sheets(
         "accrued. Invoice them.",
         totals=("amount", "unbilled"),
         controls=(ControlRow("Operations accrued", accrued, formula=f"={count}"),),
-        notes=(_PER_CURRENCY,),
+        notes=(PER_CURRENCY,),
     )
     return [accruals_spec, unbilled_spec, _cutoff_sheet(inputs, a.cutoff)], ctl.findings
 
@@ -542,7 +539,7 @@ def _cutoff_sheet(inputs: AccrualsInputs, cutoff: pd.DataFrame) -> SheetSpec:
             "ok: delivered and invoiced in the period; accrued: delivered, invoiced later "
             "(in the accrual); early_invoice: invoiced in the period, delivered after it "
             "(defer the revenue); not_invoiced: next period's revenue.",
-            _PER_CURRENCY,
+            PER_CURRENCY,
         ),
     )
 
@@ -841,7 +838,7 @@ def _provision_sheets(
         "loss it gives on the receivable of the bucket.",
         totals=("receivable", "provision"),
         controls=tuple(mc.rows),
-        notes=(*m_notes, _PER_CURRENCY),
+        notes=(*m_notes, PER_CURRENCY),
     )
 
     # ---- Provision (per customer)
@@ -935,7 +932,7 @@ def _provision_sheets(
             "customers add up to the bucket exactly.",
             "Credits (credit notes, unapplied cash, advances) are not netted: the allowance "
             "is on the gross receivable. rate = provision / receivable.",
-            _PER_CURRENCY,
+            PER_CURRENCY,
         ),
     )
     return [matrix_spec, provision_spec], mc.findings + pc.findings
@@ -1053,7 +1050,7 @@ def _journal_sheets(
             subtitle="Balanced journal lines to book; one journal per purpose and currency.",
             totals=("debit", "credit"),
             controls=tuple(jc.rows),
-            notes=(*notes, _PER_CURRENCY),
+            notes=(*notes, PER_CURRENCY),
         )
     ]
     if inputs.sap_company_code:
@@ -1171,30 +1168,7 @@ def accruals_input_sheets(
     (with a ``source`` column when they carry their file and row), empty otherwise; with
     no tables (the template) without a totals row, so that rows pasted under the header
     land in the table."""
-    sheets = []
-    for key, schema in INPUT_TABLES.items():
-        given = (tables or {}).get(key)
-        frame = given if given is not None else empty_table(schema)
-        frame, shown = with_source(frame, schema)
-        title, subtitle = _INPUT_TEXT[key]
-        first = (schema.required or schema.names)[0]  # an optional column may be empty
-        money = tuple(c for c in schema.of_kind(Kind.MONEY) if c in frame)
-        sheets.append(
-            SheetSpec(
-                schema.sheet,
-                schema.name,
-                frame,
-                shown,
-                title=title,
-                subtitle=subtitle,
-                kind="input",
-                totals=money if tables else (),
-                controls=(
-                    ControlRow(
-                        "Rows", len(frame), formula=f"=COUNTA({column_ref(schema.name, first)})"
-                    ),
-                ),
-                notes=(_PASTE_NOTE, *((_PER_CURRENCY,) if money else ())),
-            )
-        )
-    return sheets
+    return [
+        input_sheet(schema, (tables or {}).get(key), *_INPUT_TEXT[key], totals=bool(tables))
+        for key, schema in INPUT_TABLES.items()
+    ]

@@ -61,9 +61,7 @@ if TYPE_CHECKING:
 DEMO_COMPANY = "Distribuidora Demo, S.A. de C.V."
 """The sample company's name on letters and statements."""
 
-ExtraSheets = Callable[
-    [CloseResult], tuple[list[SheetSpec], list[Finding], list[InputRecord]]
-]
+ExtraSheets = Callable[[CloseResult], tuple[list[SheetSpec], list[Finding], list[InputRecord]]]
 """Builds more sheets from the close result: (sheets, findings, the inputs they read)."""
 
 
@@ -548,7 +546,11 @@ def demo_steps(company: DemoCompany, data_dir: Path) -> ExtraSheets:
         # explain a difference only with the trial balance they were planted in
         tables.pop("trial_balance", None)
         tables.pop("gl_lines", None)
-        schemas = {**rec.INPUT_TABLES, "fiscal_docs": FISCAL_DOCS, "complements": PAYMENT_COMPLEMENTS}
+        schemas = {
+            **rec.INPUT_TABLES,
+            "fiscal_docs": FISCAL_DOCS,
+            "complements": PAYMENT_COMPLEMENTS,
+        }
         records += _write_inputs(tables, schemas, data_dir)
         out, found = rec.reconcile_sheets(
             rec.ReconcileInputs.from_close(

@@ -106,8 +106,8 @@ from cuadre.workbook.formulas import (
     nonempty,
     sumifs,
 )
-from cuadre.workbook.provenance import with_source
-from cuadre.workbook.writer import ControlRow, SheetSpec
+from cuadre.workbook.inputs import PER_CURRENCY, input_sheet
+from cuadre.workbook.writer import SheetSpec
 
 __all__ = [
     "INPUT_TABLES",
@@ -205,9 +205,6 @@ SHEETS_GUIDE: tuple[tuple[str, str, str, str], ...] = (
     ),
 )
 """README rows (sheet, kind, holds, what_to_do) for the collections sheets."""
-
-_PASTE_NOTE = "Paste below the header row: the table grows with the data. Ids stay text."
-_PER_CURRENCY = "Filter the currency column to read the totals per currency."
 
 
 # --------------------------------------------------------------------------- inputs
@@ -567,7 +564,7 @@ def _worklist_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
             "next_action: wait for an open promise; call about a broken one; else the "
             "dunning level of the oldest overdue item; resolve a dispute with its owner; "
             "a courtesy reminder for items due within 7 days.",
-            _PER_CURRENCY,
+            PER_CURRENCY,
         ),
     )
     return spec, c.findings
@@ -662,7 +659,7 @@ def _dunning_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
             "collections (90). Open credits reduce the claim; disputed amounts are left out.",
             "Skipped: overdue below the minimum for the currency, covered by credits, or a "
             "promise to pay still open.",
-            _PER_CURRENCY,
+            PER_CURRENCY,
         ),
     )
     return spec, c.findings
@@ -737,7 +734,7 @@ def _promise_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
             "plus 2 days; each payment once, the earliest promise first.",
             "Broken and partially kept promises raise the customer on the Worklist (+20, "
             "+10); an open one holds the dunning letter until its date.",
-            _PER_CURRENCY,
+            PER_CURRENCY,
         ),
     )
     return spec, c.findings
@@ -816,7 +813,7 @@ def _credit_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
             f"{policy.hold_days_overdue} days past due; release a customer of the "
             "CreditHolds sheet when no hold rule applies any more (received_since_hold: "
             "the money applied since).",
-            _PER_CURRENCY,
+            PER_CURRENCY,
         ),
     )
     return spec, c.findings
@@ -869,7 +866,7 @@ def _dispute_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
         notes=(
             "amount_disputed: the amount of the dispute (empty in the log: the whole open "
             "amount), never more than is open.",
-            _PER_CURRENCY,
+            PER_CURRENCY,
         ),
     )
     return spec, c.findings
@@ -931,7 +928,7 @@ def _statements_sheet(r: CollectionsResult) -> tuple[SheetSpec, list[Finding]]:
         notes=(
             "The statements themselves (PDF, or one sheet per customer) come from "
             "cuadre.collections.statements: statements_pdf, write_statements_xlsx.",
-            _PER_CURRENCY,
+            PER_CURRENCY,
         ),
     )
     return spec, c.findings
@@ -1004,28 +1001,7 @@ def collections_input_sheets(
     (with a ``source`` column when they carry their file and row), empty otherwise;
     with no tables (the template) without a totals row, so that rows pasted under the
     header land in the table."""
-    sheets = []
-    for key, schema in INPUT_TABLES.items():
-        given = (tables or {}).get(key)
-        frame = given if given is not None else empty_table(schema)
-        frame, shown = with_source(frame, schema)
-        title, subtitle, notes = _INPUT_TEXT[key]
-        first = schema.columns[0].name
-        money = tuple(c for c in schema.of_kind(Kind.MONEY) if c in frame)
-        sheets.append(
-            SheetSpec(
-                schema.sheet,
-                schema.name,
-                frame,
-                shown,
-                title=title,
-                subtitle=subtitle,
-                kind="input",
-                totals=money if tables else (),
-                controls=(
-                    ControlRow("Rows", len(frame), formula="=" + counta(schema.name, first)),
-                ),
-                notes=(_PASTE_NOTE, *notes, *((_PER_CURRENCY,) if money else ())),
-            )
-        )
-    return sheets
+    return [
+        input_sheet(schema, (tables or {}).get(key), *_INPUT_TEXT[key], totals=bool(tables))
+        for key, schema in INPUT_TABLES.items()
+    ]
