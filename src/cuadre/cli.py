@@ -79,6 +79,7 @@ DateOrderOpt = Annotated[
     str,
     typer.Option("--date-order", help="dmy, mdy or auto (detected per file)."),
 ]
+OpenItemsOpt = Annotated[Path, typer.Option("--open-items", help="open_items .csv/.xlsx")]
 
 
 def _options(decimal: str | None, date_order: str) -> ReadOptions:
@@ -228,7 +229,7 @@ def _file_error(path: Path, code: str, message: str, hint: str) -> list[Finding]
 
 @app.command()
 def match(
-    open_items: Annotated[Path, typer.Option("--open-items", help="open_items .csv/.xlsx")],
+    open_items: OpenItemsOpt,
     payments: Annotated[Path, typer.Option("--payments", help="payments or bank_lines .csv/.xlsx")],
     out_path: Annotated[Path, typer.Option("--out", help="allocations .csv/.xlsx to write")],
     customers: Annotated[
@@ -306,7 +307,7 @@ def _summary_matches(alloc: pd.DataFrame, n_payments: int, seconds: float, path:
 
 @app.command()
 def aging(
-    open_items: Annotated[Path, typer.Option("--open-items", help="open_items .csv/.xlsx")],
+    open_items: OpenItemsOpt,
     as_of: Annotated[str, typer.Option("--as-of", help="aging date, YYYY-MM-DD")],
     out_path: Annotated[Path, typer.Option("--out", help="aging .csv/.xlsx to write")],
     buckets: Annotated[
@@ -402,7 +403,7 @@ def demo(
 
 @app.command()
 def close(
-    open_items: Annotated[Path, typer.Option("--open-items", help="open_items .csv/.xlsx")],
+    open_items: OpenItemsOpt,
     payments: Annotated[Path, typer.Option("--payments", help="payments or bank_lines")],
     as_of: Annotated[str, typer.Option("--as-of", help="period end, YYYY-MM-DD")],
     out_path: Annotated[Path, typer.Option("--out", help="close workbook .xlsx to write")],
@@ -932,7 +933,7 @@ def _receipts(
 
 @collections_app.command("dunning")
 def collections_dunning(
-    open_items: Annotated[Path, typer.Option("--open-items", help="open_items .csv/.xlsx")],
+    open_items: OpenItemsOpt,
     as_of: Annotated[str, typer.Option("--as-of", help="dunning date, YYYY-MM-DD")],
     out_path: Annotated[
         Path, typer.Option("--out", help="summary .csv/.xlsx: level and action per customer")
@@ -1121,7 +1122,7 @@ def collections_promises(
 
 @collections_app.command("credit")
 def collections_credit(
-    open_items: Annotated[Path, typer.Option("--open-items", help="open_items .csv/.xlsx")],
+    open_items: OpenItemsOpt,
     customers: Annotated[
         Path, typer.Option("--customers", help="customers with credit_limit and currency")
     ],
@@ -1216,7 +1217,7 @@ def collections_credit(
 @collections_app.command("disputes")
 def collections_disputes(
     disputes: Annotated[Path, typer.Option("--disputes", help="the dispute log .csv/.xlsx")],
-    open_items: Annotated[Path, typer.Option("--open-items", help="open_items .csv/.xlsx")],
+    open_items: OpenItemsOpt,
     as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD")],
     out_path: Annotated[
         Path, typer.Option("--out", help="open disputes .csv/.xlsx (+ aging, disputed aging)")
@@ -1664,7 +1665,7 @@ def _opening_allowance(path: Path, findings: list[Finding], opts: ReadOptions) -
 
 @accrue_app.command("provision")
 def accrue_provision_cmd(
-    open_items: Annotated[Path, typer.Option("--open-items", help="open_items .csv/.xlsx")],
+    open_items: OpenItemsOpt,
     as_of: Annotated[str, typer.Option("--as-of", help="provision date, YYYY-MM-DD")],
     out_path: Annotated[
         Path, typer.Option("--out", help="provision .csv/.xlsx (+ matrix, movement, journal)")
