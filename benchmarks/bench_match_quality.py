@@ -82,13 +82,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", type=int, nargs="+", default=[2026, 7, 11, 3])
     ap.add_argument("--customers", type=int, default=300)
+    ap.add_argument(
+        "--invoices", type=int, default=None, help="open invoices (default 10 per customer)"
+    )
     ap.add_argument("--misses", type=Path, help="write the misses here (CSV)")
     args = ap.parse_args()
     per: list[pd.DataFrame] = []
     missed: list[pd.DataFrame] = []
     totals = [0, 0, 0, 0]
     for seed in args.seeds:
-        company = generate_company(seed, args.customers)
+        company = generate_company(seed, args.customers, args.invoices)
         pays = payments_from_bank_lines(company.bank_lines)
         started = time.perf_counter()
         alloc, _ = match_payments(company.open_items, pays, company.customers)

@@ -162,6 +162,43 @@ CASES = {
         ],
         "the only invoices",
     ),
+    "cut list completed less a bank fee": (
+        {
+            "amount": 480000 + 315000 + 500000 - 1500,
+            "remittance": "SPEI PAGO DE FACTURAS FA1003 FA1004 FA10",  # 40: SPEI cut it
+            "payer_account": ACC,
+        },
+        [
+            ("FA-1003", 480000, "auto", ""),
+            ("FA-1004", 315000, "auto", ""),
+            ("FA-1005", 500000, "auto", "bank fee"),
+        ],
+        "where 10 starts FA-1005",
+    ),
+    "cut list completed net of a credit note": (
+        {
+            "amount": 480000 + 315000 + 500000 - 120000,
+            "remittance": "SPEI PAGO DE FACTURAS FA1003 FA1004 FA10",
+            "payer_account": ACC,
+        },
+        [
+            ("FA-1003", 480000, "auto", ""),
+            ("FA-1004", 315000, "auto", ""),
+            ("FA-1005", 500000, "auto", ""),
+            ("NC-77", -120000, "auto", ""),
+        ],
+        "net of open credit note NC-77",
+    ),
+    "deduction said in a cut text": (
+        {"amount": 735000 - 30000, "remittance": "FA-1006 MENOS DEVOLUCION POR MERMA EN LA"},
+        [("FA-1006", 735000, "auto", "deduction")],
+        "deduction kept open",
+    ),
+    "payer name with a spelled-out legal form cut by the bank": (
+        {"amount": 123400, "payer_name": "PLASTICOS BOLIVAR SOCIEDAD POR ACCI"},
+        [("-", 123400, "on_account", "")],
+        "PLASTICOS BOLIVAR SOCIEDAD POR ACCI",
+    ),
     "third party naming the customer": (
         {
             "amount": 315000,

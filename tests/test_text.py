@@ -1,6 +1,6 @@
 import pytest
 
-from cuadre.text import compact, normalize_name, numeric_core, split_list
+from cuadre.text import compact, normalize_name, numeric_core, split_list, strip_cut_legal_form
 
 
 @pytest.mark.parametrize(
@@ -11,6 +11,8 @@ from cuadre.text import compact, normalize_name, numeric_core, split_list
         ("CONSTRUCCIONES PENALOSA SAS", "Construcciones Peñalosa S.A.S."),
         ("ACME INC", "Acme, Inc."),
         ("GRUPO ALFA SAPI DE CV", "Grupo Alfa S.A.P.I. de C.V."),
+        ("COMERCIALIZADORA CAFETERA LIMITADA", "Comercializadora Cafetera Ltda."),
+        ("TEXTILES DEL SUR SOCIEDAD ANONIMA", "Textiles del Sur S.A."),
     ],
 )
 def test_bank_and_erp_names_meet(bank, erp):
@@ -22,3 +24,17 @@ def test_compact_and_numeric_core():
     assert numeric_core("FA-0104233") == "104233"
     assert numeric_core("no digits") == ""
     assert split_list(" 0121; ;0456 ") == ["0121", "0456"]
+
+
+@pytest.mark.parametrize(
+    "cut, kept",
+    [
+        ("AGENCIA DE ADUANAS RISARALDA LIMITA", "AGENCIA DE ADUANAS RISARALDA"),
+        ("PLASTICOS BOLIVAR SOCIEDAD POR ACCI", "PLASTICOS BOLIVAR"),
+        ("DISTRIBUIDORA NANDU SOCIEDAD ANONIMA DE CAP", "DISTRIBUIDORA NANDU"),
+        ("GRUPO FINANCIERO CAPITAL", "GRUPO FINANCIERO CAPITAL"),  # a name, not a form
+        ("TRANSPORTES SANTA FE", "TRANSPORTES SANTA FE"),
+    ],
+)
+def test_legal_form_cut_by_the_bank_goes(cut, kept):
+    assert strip_cut_legal_form(normalize_name(cut)) == kept

@@ -37,7 +37,25 @@ def legal_forms() -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _legal_tokens() -> frozenset[str]:
-    return frozenset(tok for form in legal_forms() for tok in form.split())
+    """The short words of legal forms (``SA``, ``DE``, ``CV``, ``LTDA``) that may trail a
+    name on their own; long ones (``SOCIEDAD``, ``CAPITAL``) only go as a whole form, so
+    ``GRUPO FINANCIERO CAPITAL`` keeps its last word."""
+    return frozenset(tok for form in legal_forms() for tok in form.split() if len(tok) <= 5)
+
+
+def strip_cut_legal_form(text: str) -> str:
+    """A normalised name whose legal form a bank field cut short, without it:
+    ``AGENCIA DE ADUANAS RISARALDA LIMITA`` -> ``AGENCIA DE ADUANAS RISARALDA``,
+    ``... SOCIEDAD ANONIMA DE CAP`` -> ``...``. The kept part must be at least two
+    characters and end inside a word of the form; call it only for names long enough
+    to have been cut."""
+    for form in legal_forms():
+        for j in range(len(form) - 1, 1, -1):
+            if form[j - 1] == " ":
+                continue
+            if text.endswith(" " + form[:j]):
+                return normalize_name(text[: -j - 1])
+    return text
 
 
 @lru_cache(maxsize=65536)

@@ -31,6 +31,7 @@ from cuadre.matching.policy import MatchPolicy
 from cuadre.matching.references import (
     BANK_WORDS,
     PO_WORDS,
+    cut_tail,
     looks_cut,
     ref_keys,
     says_advance,
@@ -540,7 +541,9 @@ def _apply_refs(
         # a small unexplained shortfall is a deduction (freight, shortage, pricing): the
         # invoices are cleared and the deduction stays open to investigate; not when the
         # payer calls it a part payment, nor when the bank cut the list of invoices
-        auto = policy.auto_deductions and not partial_words and not looks_cut(text) and firm
+        # (a cut text that already says what was taken off lost nothing that matters)
+        cut = looks_cut(text) and not says_deduction(text)
+        auto = policy.auto_deductions and not partial_words and not cut and firm
         _settle(
             p,
             open_refs,
@@ -554,7 +557,7 @@ def _apply_refs(
                 if auto
                 else "a deduction to investigate, or a partial payment"
                 + (" (the payer says partial)" if partial_words else "")
-                + (" (the remittance may be cut)" if looks_cut(text) else "")
+                + (" (the remittance may be cut)" if cut else "")
             ),
             rows,
             amount - total,
@@ -608,6 +611,45 @@ def _overpaid(
     amount = int(p["amount"])
     cur = p["currency"]
     excess = amount - total
+    tail = cut_tail(text)
+    cont = (
+        None if tail is None else _continuation(p, excess, open_refs, ref_cust, tail, docs, policy)
+    )
+    if cont is not None:
+        extra, difference, words, why = cont
+        block = open_refs + [d for d in extra if docs.remaining[d] > 0]
+        notes = [d for d in extra if docs.remaining[d] < 0]
+        _settle(
+            p,
+            block + notes,
+            docs,
+            ref_cust,
+            "auto",
+            conf - BY_AMOUNT,
+            f"{base}; the remittance was cut at {len(text.strip())} characters"
+            + (f" where {tail} starts {docs.ids[extra[0]]}" if tail else "")
+            + f": with the next invoices in due-date order, {_ids(docs, [d for d in extra if d not in notes])}, "
+            + words,
+            rows,
+            difference,
+            why,
+        )
+        if difference > 0:
+            rows[-1]["difference"] = 0
+            rows[-1]["difference_reason"] = ""
+            rows.append(
+                _row(
+                    p,
+                    None,
+                    docs,
+                    ref_cust,
+                    difference,
+                    "auto" if rows[-1]["status"] == "auto" else "suggested",
+                    conf - BY_AMOUNT - 0.02,
+                    f"overpayment of {format_amount(difference, cur)} left on account",
+                )
+            )
+        return
     extra = _complete(p, excess, open_refs, ref_cust, docs, policy)
     if extra:
         why = "the remittance was cut short" if looks_cut(text) else "not named"
@@ -670,6 +712,95 @@ def _overpaid(
             f"overpayment of {format_amount(excess, cur)} left on account",
         )
     )
+
+
+def _continuation(
+    p: Payment,
+    excess: int,
+    named: list[int],
+    cust: str,
+    tail: str,
+    docs: Docs,
+    policy: MatchPolicy,
+) -> tuple[list[int], int, str, str] | None:
+    """The bank cut the payer's list: the invoices it lost are the ones that follow the
+    named ones in due-date order (payers list oldest first), starting with one whose
+    number begins with the digits the text ends with. The run of them that makes up
+    ``excess`` exactly, or less a known deduction (bank fee, discount, withholding), or
+    net of an open credit note, or with the amount rounded up; the run nearest the
+    named ones wins (the first invoice that fits the cut digits, nothing skipped), and
+    a tie is no answer. Returns (documents, difference, words, why)."""
+    cur = p["currency"]
+    own = docs.of_customer(cust, cur)
+    last = max(named, key=lambda d: (docs.due[d], docs.ids[d]))
+    key = (docs.due[last], docs.ids[last])
+    named_set = set(named)
+    after = [
+        d
+        for d in own.tolist()
+        if docs.remaining[d] > 0
+        and d not in named_set
+        and docs.kind[d] != "credit_note"
+        and (docs.due[d], docs.ids[d]) > key
+    ]
+    if not after:
+        return None
+    starts = (
+        [i for i, d in enumerate(after) if (docs.core[d] or "").startswith(tail)][:3]
+        if len(tail) >= 2
+        else [0]
+    )
+    if not starts or (tail and not (docs.core[after[0]] or "").startswith(tail[:1])):
+        return None
+    notes = [d for d in own.tolist() if docs.remaining[d] < 0 and d not in named_set]
+    room = max(policy.run_max_size - len(named), 1)
+    named_amounts = [int(docs.remaining[d]) for d in named]
+    fits: dict[tuple[int, int], dict[tuple[int, ...], tuple[int, str, str]]] = {}
+
+    def fit(run: list[int], distance: int) -> None:
+        amounts = [int(docs.remaining[d]) for d in run]
+        gap = excess - sum(amounts)
+        if gap == 0:
+            fits.setdefault((0, distance), {})[tuple(run)] = (0, "the amount is equal", "")
+        elif gap < 0:
+            explained = explain_shortfall(-gap, named_amounts + amounts, cur, policy)
+            if explained is not None and explained[1] in SPECIFIC_KINDS:
+                if explained[1] == "bank fee" and gap % 10 ** exponent(cur):
+                    return  # banks charge whole fees
+                fits.setdefault((1, distance), {})[tuple(run)] = (
+                    gap,
+                    f"less {explained[0]}",
+                    explained[1],
+                )
+                return
+            for n in notes:
+                if int(docs.remaining[n]) == gap:
+                    fits.setdefault((2, distance), {})[(*run, n)] = (
+                        0,
+                        f"net of open credit note {docs.ids[n]}, the amount is equal",
+                        "",
+                    )
+        elif rounded_up(int(p["amount"]), gap, cur):
+            fits.setdefault((3, distance), {})[tuple(run)] = (
+                gap,
+                f"the payer rounded up by {format_amount(gap, cur)}",
+                "overpayment",
+            )
+
+    for rank, s0 in enumerate(starts):
+        seq = after[s0 : s0 + room + 1]
+        for k in range(1, min(room, len(seq)) + 1):
+            fit(seq[:k], rank)
+            if k < len(seq):
+                for hole in range(1, k):  # one invoice skipped (disputed, paid apart)
+                    fit([*seq[:hole], *seq[hole + 1 : k + 1]], rank + 1)
+    if not fits:
+        return None
+    found = fits[min(fits)]
+    if len(found) != 1:
+        return None
+    run, (difference, words, why) = next(iter(found.items()))
+    return list(run), difference, words, why
 
 
 def _complete(

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cuadre.matching.references import document_keys
-from cuadre.text import compact, normalize_name, split_list
+from cuadre.text import compact, normalize_name, split_list, strip_cut_legal_form
 
 
 class KeyIndex:
@@ -177,12 +177,20 @@ def _ties_by_id(
 # --------------------------------------------------------------------------- customers
 
 
+CUT_NAME_LENGTH = 30
+"""Payer names this long may have been cut by the bank's field (35 characters in SWIFT
+and most statement formats, 40 in SPEI): a legal form cut short at the end is dropped."""
+
+
 @lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     """A payer or customer name for lookups: :func:`cuadre.text.normalize_name`, then
     single letters left by a legal form cut short (``... S A D``) dropped. Cached: the
     same payer names come back payment after payment."""
-    words = normalize_name(name).split()
+    text = normalize_name(name)
+    if len(name.strip()) >= CUT_NAME_LENGTH:
+        text = strip_cut_legal_form(text)
+    words = text.split()
     while len(words) > 1 and len(words[-1]) == 1:
         words.pop()
     return " ".join(words)

@@ -97,6 +97,19 @@ def looks_cut(text: str) -> bool:
     return len(text.strip()) in CUT_LENGTHS
 
 
+_TAIL = re.compile(r"(\d*)$")
+
+
+def cut_tail(text: str) -> str | None:
+    """Where a cut text stops: the digits it ends with (the start of the first number
+    the bank cut, ``"... F5361 F59"`` -> ``"59"``), ``""`` when it ends in letters
+    (``"... FACTURAS FA"``); None when the text does not look cut."""
+    if not looks_cut(text):
+        return None
+    m = _TAIL.search(strip_accents(text.strip().upper()))
+    return m.group(1) if m else ""
+
+
 def says_partial(text: str) -> bool:
     """The payer says the payment is partial (``ABONO``, ``PARCIAL``, ``PARTIAL``...)."""
     return bool(_PARTIAL_WORDS.search(strip_accents(text.upper())))
