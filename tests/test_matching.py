@@ -175,6 +175,8 @@ def test_conservation_check_catches_a_broken_table():
         }
     )
     assert {f.code for f in check_conservation(pays, alloc)} == {"PAYMENT_LOST", "NOT_CONSERVED"}
+    alloc["status"], alloc["document_id"] = "auto", ""
+    assert "AUTO_WITHOUT_DOCUMENT" in {f.code for f in check_conservation(pays, alloc)}
 
 
 amounts = st.integers(min_value=1, max_value=2_000_00)
@@ -411,3 +413,180 @@ def test_over_application_check_flags_only_real_excess():
     )
     found = check_over_application(oi, alloc)
     assert [f.code for f in found] == ["OVER_APPLIED"] and "FV 000090" in found[0].message
+
+
+# --------------------------------------------------------------------------- large ledgers
+
+TWINS = customers(
+    [
+        {"customer_id": "M1", "customer_name": "Muebles Orizaba Mexicana S.A. de C.V."},
+        {"customer_id": "M2", "customer_name": "Muebles Orizaba Mexicana 2 S.A. de C.V."},
+        {"customer_id": "E1", "customer_name": "Equipos Médicos Veracruz Hermanos S.A. de C.V."},
+        {"customer_id": "E2", "customer_name": "Equipos Médicos Veracruz Hermanos 2 S.A."},
+        {"customer_id": "S1", "customer_name": "Servicios Integrales Ñandú Mexicana S.A."},
+        {"customer_id": "S2", "customer_name": "Servicios Integrales Ñandú Mexicana 2 S.A."},
+        {
+            "customer_id": "P1",
+            "customer_name": "Inversiones La Candelaria S.A.S.",
+            "bank_accounts": "77373303626",
+        },
+    ]
+)
+
+
+def twin_docs(rows: list[tuple[str, str, int, str]]) -> pd.DataFrame:
+    names = dict(zip(TWINS["customer_id"], TWINS["customer_name"], strict=True))
+    return open_items(
+        [
+            {
+                "customer_id": c,
+                "customer_name": names.get(c, c),
+                "document_id": d,
+                "due_date": "2026-10-01",
+                "amount_open": a,
+                "reference": ref,
+            }
+            for c, d, a, ref in rows
+        ]
+    )
+
+
+TWIN_OI = twin_docs(
+    [
+        ("M1", "FA-200101", 100000, ""),
+        ("M2", "FA-200102", 250000, ""),
+        ("E1", "FA-210001", 310000, "OC-7988"),
+        ("E2", "FA-210002", 420000, "OC-7988"),
+        ("E2", "F-210001", 515000, ""),
+        ("X9", "FA-109213", 2411556, ""),
+        ("X9", "FA-109218", 999900, ""),
+        ("S1", "FA-300001", 120000, ""),
+        ("S2", "FA-300002", 130000, ""),
+    ]
+)
+
+
+def twin(p: dict) -> pd.DataFrame:
+    return one(p, oi=TWIN_OI, cust=TWINS)
+
+
+def test_a_number_in_the_name_tells_customers_apart() -> None:
+    a = twin({"amount": 250000, "payer_name": "MUEBLES ORIZABA MEXICANA 2 SA DE CV"})
+    assert a[["document_id", "customer_id", "status"]].values.tolist() == [
+        ["FA-200102", "M2", "auto"]
+    ]
+
+
+def test_a_cut_name_that_starts_two_customers_goes_to_the_one_the_amount_fits() -> None:
+    cut = "SERVICIOS INTEGRALES NANDU MEXICANA"  # 35: the bank's field (of S1 or S2?)
+    a = twin({"amount": 130000, "payer_name": cut})
+    assert a[["document_id", "status"]].values.tolist() == [["FA-300002", "auto"]]
+    assert "fits 2 customers; only S2" in a["reason"].iloc[0]
+    # an amount both could owe leaves it unidentified
+    both = twin_docs([("S1", "FA-1", 70000, ""), ("S2", "FA-2", 70000, "")])
+    b = one({"amount": 70000, "payer_name": cut}, oi=both, cust=TWINS)
+    assert "auto" not in set(b["status"])
+    # written whole up to its legal form: the name is S1's, whatever the amount
+    c = twin({"amount": 130000, "payer_name": "SERVICIOS INTEGRALES NANDU MEXICANA SA"})
+    assert c[["document_id", "customer_id", "status"]].values.tolist() == [["", "S1", "on_account"]]
+
+
+def test_another_customers_invoice_paid_by_a_customer() -> None:
+    # the payer is a customer (its account is known) and pays another's invoice by number;
+    # F-210001 and FA-210001 share the number: the amount says which
+    a = twin({"amount": 310000, "payer_account": "77373303626", "remittance": "FACT 210001"})
+    assert a[["document_id", "customer_id", "status"]].values.tolist() == [
+        ["FA-210001", "E1", "auto"]
+    ]
+    assert "paid by another party" in a["reason"].iloc[0]
+
+
+def test_a_po_several_customers_use_is_resolved_by_the_amount() -> None:
+    a = twin({"amount": 420000, "remittance": "OC-7988"})
+    assert a[["document_id", "status"]].values.tolist() == [["FA-210002", "auto"]]
+    assert "also on 1 documents of other customers" in a["reason"].iloc[0]
+    b = twin({"amount": 111100, "remittance": "OC-7988"})
+    assert b["status"].tolist() == ["unmatched"]
+
+
+def test_a_number_the_bank_cut_and_the_amount_name_the_invoice() -> None:
+    text = "CESION DE DERECHOS PAGO FACTURA FA-10921"  # SPEI's 40 characters
+    a = twin({"amount": 2411556, "payer_name": "FACTORAJE DEL VALLE SOFOM", "remittance": text})
+    assert a[["document_id", "status"]].values.tolist() == [["FA-109213", "auto"]]
+    assert "cut at 40 characters inside a number that starts 10921" in a["reason"].iloc[0]
+
+
+def _own(rows: list[tuple[str, str, int]]) -> pd.DataFrame:
+    return open_items(
+        [
+            {
+                "customer_id": "C1",
+                "customer_name": "Distribuidora Ñandú S.A. de C.V.",
+                "document_id": d,
+                "due_date": due,
+                "amount_open": a,
+            }
+            for d, due, a in rows
+        ]
+    )
+
+
+def test_a_payment_is_read_again_once_the_others_took_their_invoices() -> None:
+    oi = _own(
+        [
+            ("FA-1", "2026-08-01", 100),
+            ("FA-2", "2026-08-02", 200),
+            ("FA-3", "2026-08-03", 50),
+            ("FA-4", "2026-08-04", 250),
+        ]
+    )
+    acc = "012180001234567897"
+    pays = payments(
+        [
+            # FA-1 + FA-2 or FA-3 + FA-4: ambiguous, until P2 takes FA-4
+            {"payment_id": "P1", "amount": 300, "payer_account": acc, "value_date": "2026-10-01"},
+            {"payment_id": "P2", "amount": 250, "payer_account": acc, "value_date": "2026-10-02"},
+        ]
+    )
+    a, _ = match_payments(oi, pays, CUST)
+    got = a[["payment_id", "document_id", "status"]].values.tolist()
+    assert got == [["P1", "FA-1", "auto"], ["P1", "FA-2", "auto"], ["P2", "FA-4", "auto"]]
+    # without the second reading P1 stays a suggestion
+    b, _ = match_payments(oi, pays, CUST, MatchPolicy(retry_rounds=0))
+    assert set(b.loc[b["payment_id"].eq("P1"), "status"]) == {"suggested"}
+
+
+def test_a_run_with_two_invoices_left_out() -> None:
+    # seven invoices paid in one transfer, two disputed ones between them left out:
+    # more than a combination search takes (six), and not a run with one gap
+    paid = [101, 303, 505, 707, 909, 1_111, 1_313]
+    rows = [(f"FA-{k}", f"2026-08-{k:02d}", v) for k, v in enumerate(paid[:2], 1)]
+    rows += [("FA-3", "2026-08-03", 2_000)]  # disputed
+    rows += [(f"FA-{k}", f"2026-08-{k:02d}", v) for k, v in enumerate(paid[2:5], 4)]
+    rows += [("FA-7", "2026-08-07", 4_000)]  # disputed
+    rows += [(f"FA-{k}", f"2026-08-{k:02d}", v) for k, v in enumerate(paid[5:], 8)]
+    rows += [("FA-10", "2026-08-10", 60_000)]
+    a = one({"amount": sum(paid), "payer_account": "012180001234567897"}, oi=_own(rows))
+    assert a["document_id"].tolist() == ["FA-1", "FA-2", "FA-4", "FA-5", "FA-6", "FA-8", "FA-9"]
+    assert set(a["status"]) == {"auto"}
+    assert "two left out between them" in a["reason"].iloc[0]
+
+
+def test_a_cut_remittance_that_ends_in_a_name_several_customers_start_with() -> None:
+    # "PLASTICOS ORIZABA DE": Plásticos Orizaba itself, or Plásticos Orizaba del Golfo
+    cust = customers(
+        [
+            {"customer_id": "K1", "customer_name": "Plásticos Orizaba S.A. de C.V."},
+            {"customer_id": "K2", "customer_name": "Plásticos Orizaba del Golfo S.A."},
+        ]
+    )
+    oi = open_items(
+        [
+            {"customer_id": "K1", "document_id": "F-1", "amount_open": 5000},
+            {"customer_id": "K2", "document_id": "F-2", "amount_open": 219275},
+        ]
+    )
+    text = "PAGO POR CUENTA DE PLASTICOS ORIZABA DE"  # cut at 40, the space trimmed
+    a = one({"amount": 219275, "payer_name": "CORPORATIVO X SA", "remittance": text}, oi, cust)
+    assert a[["document_id", "customer_id", "status"]].values.tolist() == [["F-2", "K2", "auto"]]
+    assert 'cut at "PLASTICOS ORIZABA DE", fits 2 customers; only K2' in a["reason"].iloc[0]

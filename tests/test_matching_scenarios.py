@@ -173,7 +173,7 @@ CASES = {
             ("FA-1004", 315000, "auto", ""),
             ("FA-1005", 500000, "auto", "bank fee"),
         ],
-        "where 10 starts FA-1005",
+        "its last number, 10..., starts FA-1005",
     ),
     "cut list completed net of a credit note": (
         {
@@ -211,7 +211,7 @@ CASES = {
     "shared name resolved by the only amount": (
         {"amount": 444400, "payer_name": "GRUPO SIERRA SA DE CV"},
         [("F-601", 444400, "auto", "")],
-        "only open document in the ledger",
+        "fits 2 customers; only C4 (Grupo Sierra S.A. de C.V.) has open documents",
     ),
     "advance": (
         {"amount": 2000000, "payer_account": ACC, "remittance": "ANTICIPO PEDIDO 812"},

@@ -562,6 +562,8 @@ def demo_reconcile_data(
     mx = _mx_docs(company.open_items)
     comps, payment_docs, planted = _complements(mx, result, company)
     busy = {v for v in planted.values() if v}
+    # the cancelled invoice is one no complement pays (else a second case is planted)
+    busy |= set(mx.loc[mx["uuid"].isin(comps["related_uuid"]), "_document_id"])
     mx, more = _plant_mx(mx, busy, cut)
     planted.update(more)
     co, more = _dian_docs(company.open_items)

@@ -57,6 +57,19 @@ def check_conservation(payments: pd.DataFrame, allocations: pd.DataFrame) -> lis
                 f"payment {pid}: applied + difference {int(total[pid])} != amount {int(want[pid])}",
             )
         )
+    # money applied automatically is applied to a document: the rest is on account,
+    # to review or unidentified, and shows on the Unapplied sheet
+    if "status" not in allocations or "document_id" not in allocations:
+        return findings
+    loose = allocations["status"].eq("auto") & allocations["document_id"].eq("")
+    for pid in allocations.loc[loose, "payment_id"].unique()[:50]:
+        findings.append(
+            error(
+                Location("allocations"),
+                "AUTO_WITHOUT_DOCUMENT",
+                f"payment {pid}: a row applied automatically names no document",
+            )
+        )
     return findings
 
 

@@ -18,7 +18,13 @@ import pandas as pd
 
 from cuadre.findings import Finding, Location, warning
 from cuadre.matching.checks import check_conservation, check_over_application
-from cuadre.matching.identify import MIN_PREFIX, identify, named_in_remittance
+from cuadre.matching.identify import (
+    MIN_PREFIX,
+    identify,
+    name_candidates,
+    named_at_cut,
+    named_in_remittance,
+)
 from cuadre.matching.index import (
     Customers,
     Docs,
@@ -40,7 +46,13 @@ from cuadre.matching.references import (
     split_id,
     tokens,
 )
-from cuadre.matching.search import explain_shortfall, find_runs, find_subsets, subset_sums
+from cuadre.matching.search import (
+    explain_shortfall,
+    find_runs,
+    find_runs_two_holes,
+    find_subsets,
+    subset_sums,
+)
 from cuadre.model.tables import ALLOCATIONS
 from cuadre.money import exponent, format_amount
 from cuadre.text import compact
@@ -61,6 +73,13 @@ BY_AMOUNT = 0.03
 SPECIFIC_DIFFERENCE = 0.04
 """No reference: an invoice less a known deduction (fee, discount, withholding)."""
 SPECIFIC_KINDS = ("early payment discount", "withholding tax", "bank fee")
+LOOSE = "; the remittance's numbers are a loose link: review"
+TWO_HOLES_MAX_DOCUMENTS = 400
+"""Runs with two invoices left out are searched for customers with at most this many
+open documents (the search grows with the square of the run length per document)."""
+NAME_SHARED = 0.94
+"""The payer name fits a few customers and only one has open documents that make the
+amount (before the amount's own evidence is counted)."""
 NUMBER_AND_AMOUNT = 0.92
 NAME_AND_AMOUNT = 0.91
 """Payer name fits several customers (or is cut), and the only open document in the
@@ -109,23 +128,36 @@ def match_payments(
     first = [i for i in order if reads[i].refs]
     second = [i for i in order if not reads[i].refs]
     out: list[list[Row]] = [[] for _ in records]
+    said: dict[int, list[Finding]] = {}  # per payment, so a retry replaces them
+    undecided: list[int] = []
     for done, pos in enumerate((*first, *second), start=1):
         if progress is not None and done % 500 == 0:
             progress(done)
-        p, r = records[pos], reads[pos]
-        rows: list[Row] = []
-        if r.refs:
-            _by_references(p, r, docs, policy, rows, findings)
-        elif r.cust:
-            _by_amount(p, r.cust, r.how, r.id_conf, docs, policy, rows, findings)
-        else:
-            _unidentified(p, docs, custs, policy, rows, findings)
-        src = source_of(p)
-        for row in rows:
+        out[pos], said[pos] = _decide(records[pos], reads[pos], docs, custs, policy)
+        if not reads[pos].refs and not _applied(out[pos]):
+            undecided.append(pos)
+    # Once the other payments took their invoices, what was ambiguous (several runs,
+    # identical amounts, a run broken by invoices another payment settles) may not be:
+    # the payments without references that applied nothing are read again, in the
+    # same order, until a round decides nothing more.
+    for _ in range(policy.retry_rounds):
+        again: list[int] = []
+        for pos in undecided:
+            rows, notes = _decide(records[pos], reads[pos], docs, custs, policy)
+            if _applied(rows):
+                out[pos], said[pos] = rows, notes
+            else:
+                again.append(pos)
+        if len(again) == len(undecided):
+            break
+        undecided = again
+    for pos in order:
+        findings.extend(said.get(pos, ()))
+        src = source_of(records[pos])
+        for row in out[pos]:
             row["payment_row"] = src
             d = row.pop("_doc", None)
             row["document_row"] = docs.src(int(d)) if isinstance(d, int | np.integer) else ""
-        out[pos] = rows
     flat = [row for pos in order for row in out[pos]]
     alloc = pd.DataFrame(flat, columns=[*ALLOCATIONS.names, "payment_row", "document_row"])
     for c in ("amount_applied", "difference"):
@@ -136,6 +168,26 @@ def match_payments(
     return alloc, findings
 
 
+def _decide(
+    p: Payment, r: _Read, docs: Docs, custs: Customers, policy: MatchPolicy
+) -> tuple[list[Row], list[Finding]]:
+    """One payment's rows and findings (documents it applies are taken from ``docs``)."""
+    rows: list[Row] = []
+    notes: list[Finding] = []
+    if r.refs:
+        _by_references(p, r, docs, policy, rows, notes)
+    elif r.cust:
+        _by_amount(p, r.cust, r.how, r.id_conf, docs, policy, rows, notes)
+    else:
+        _unidentified(p, docs, custs, policy, rows, notes)
+    return rows, notes
+
+
+def _applied(rows: list[Row]) -> bool:
+    """Something was applied to a document automatically (the documents changed)."""
+    return any(row["status"] == "auto" and row["_doc"] is not None for row in rows)
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -144,7 +196,17 @@ def _read(
 ) -> _Read:
     cust, how, id_conf = identify(p, custs, policy)
     cur = p["currency"]
-    refs, written, weak, unread = read_refs(str(p.get("remittance", "") or ""), docs, cur, cust)
+    refs, written, weak, unread = read_refs(
+        str(p.get("remittance", "") or ""), docs, cur, cust, int(p["amount"])
+    )
+    text = str(p.get("remittance", "") or "")
+    tail = cut_tail(text)
+    if unread and tail and len(tail.lstrip("0")) >= 4:
+        # the number the bank cut names nothing as it stands: not a sign of a list we
+        # misread (the invoices after the cut are looked for where the text ends)
+        last = tokens(text)[-1:]
+        if last and last[0][2] == tail and last[0][0] not in written:
+            unread -= 1
     r = _Read(cust, how, id_conf, unread=unread)
     for d, w, k in zip(refs, written, weak, strict=True):
         if docs.cur[d] == cur:
@@ -186,7 +248,7 @@ def find_refs(
 
 
 def read_refs(
-    text: str, docs: Docs, currency: str, customer: str = ""
+    text: str, docs: Docs, currency: str, customer: str = "", amount: int | None = None
 ) -> tuple[list[int], list[str], list[bool], int]:
     """:func:`find_refs` plus, per document, whether only its bare number linked it
     (weak), and how many invoice-like numbers (4+ digits) named nothing."""
@@ -207,7 +269,9 @@ def read_refs(
             if hits:
                 break
         if not hits:
-            hits = _by_number(digits.lstrip("0"), docs, currency, customer, letters in PO_WORDS)
+            hits = _by_number(
+                digits.lstrip("0"), docs, currency, customer, letters in PO_WORDS, amount
+            )
             # written with another series' prefix (FA44927 is not F-44927)
             if letters and letters not in PO_WORDS:
                 hits = [
@@ -231,13 +295,23 @@ def _letters(doc_id: str) -> str:
     return split_id(doc_id)[1]
 
 
-def _by_number(core: str, docs: Docs, currency: str, customer: str, po: bool = False) -> list[int]:
+def _by_number(
+    core: str,
+    docs: Docs,
+    currency: str,
+    customer: str,
+    po: bool = False,
+    amount: int | None = None,
+) -> list[int]:
     """Documents a bare number names: its invoice number or PO number, unambiguous.
 
-    With the customer identified, only that customer's documents count (short numbers
-    too: "FRAS 267-268"), and a PO printed on several of its invoices names them all;
-    without, the number needs 4 digits (5 for a PO) and must name a single document in
-    the payment's currency. After a PO word the PO is looked up first.
+    With the customer identified, its own documents first (short numbers too: "FRAS
+    267-268"), and a PO printed on several of its invoices names them all; a number
+    that is none of its own may be another customer's (a parent or factoring company
+    that is a customer too pays for it), as without a customer: the number needs 4
+    digits (5 for a PO) and must name a single document in the payment's currency, or
+    a single one whose open amount is ``amount``. After a PO word the PO is looked up
+    first.
     """
     if customer:
         own_po = [h for h in docs.by_reference_core.get(core) if docs.cust[h] == customer]
@@ -249,12 +323,18 @@ def _by_number(core: str, docs: Docs, currency: str, customer: str, po: bool = F
         if not cands and len(core) >= 2:
             own = docs.of_customer(customer, currency).tolist()
             cands = [h for h in own if docs.core[h] == core]
-    else:
-        by_po = docs.by_reference_core.get(core) if len(core) >= (4 if po else 5) else []
-        by_id = docs.by_core.get(core) if len(core) >= 4 else []
-        cands = (by_po or by_id) if po else (by_id or by_po)
-        cands = [h for h in cands if docs.cur[h] == currency]
-    return cands if len({docs.ids[h] for h in cands}) == 1 else []
+        if cands:
+            return cands if len({docs.ids[h] for h in cands}) == 1 else []
+    by_po = docs.by_reference_core.get(core) if len(core) >= (4 if po else 5) else []
+    by_id = docs.by_core.get(core) if len(core) >= 4 else []
+    cands = (by_po or by_id) if po else (by_id or by_po)
+    cands = [h for h in cands if docs.cur[h] == currency]
+    if len({docs.ids[h] for h in cands}) == 1:
+        return cands
+    if customer and amount is not None:
+        same = [h for h in cands if docs.remaining[h] == amount]
+        return same if len(same) == 1 else []
+    return []
 
 
 # --------------------------------------------------------------------------- rows
@@ -366,6 +446,7 @@ def _by_references(
 ) -> None:
     refs, written, weak, cust = r.refs, r.written, r.weak, r.cust
     ref_custs = {docs.cust[d] for d in refs}
+    note = ""
     if cust and len(ref_custs) > 1 and cust in ref_custs:
         keep = [
             (d, w, k) for d, w, k in zip(refs, written, weak, strict=True) if docs.cust[d] == cust
@@ -376,6 +457,21 @@ def _by_references(
             [k for _, _, k in keep],
         )
         ref_custs = {cust}
+    if len(ref_custs) > 1:
+        # a number (a PO most often) several customers use: the one document of them
+        # whose open amount is the payment's
+        same = [
+            (d, w, k)
+            for d, w, k in zip(refs, written, weak, strict=True)
+            if docs.remaining[d] == int(p["amount"])
+        ]
+        if len(same) == 1:
+            note = (
+                f"; {same[0][1]} is also on {len(refs) - 1} documents of other customers, "
+                f"only {docs.ids[same[0][0]]} has the payment's amount"
+            )
+            refs, written, weak = [same[0][0]], [same[0][1]], [same[0][2]]
+            ref_custs = {docs.cust[refs[0]]}
     if len(ref_custs) > 1:
         rows.append(
             _row(
@@ -400,7 +496,7 @@ def _by_references(
     if loose and cust and not _exact_fit(p, refs, docs, policy):
         _by_amount(p, cust, r.how, r.id_conf, docs, policy, rows, findings)
         return
-    _apply_refs(p, refs, written, ref_cust, cust, r.how, docs, policy, rows, firm)
+    _apply_refs(p, refs, written, ref_cust, cust, r.how, docs, policy, rows, firm, note)
 
 
 def _exact_fit(p: Payment, refs: list[int], docs: Docs, policy: MatchPolicy) -> bool:
@@ -429,12 +525,13 @@ def _apply_refs(
     policy: MatchPolicy,
     rows: list[Row],
     firm: bool = True,
+    note: str = "",
 ) -> None:
     """Settle the named documents. Only exact outcomes (amount equal, a known
     deduction, an open credit note, the named ones that make the sum) are automatic
     unless the link is ``firm``: the documents named as the ERP writes them or by the
     identified customer's own numbers, and nothing else in the text left unread."""
-    loose = "" if firm else "; the remittance's numbers are a loose link: review"
+    loose = "" if firm else LOOSE
     maybe = "auto" if firm else "suggested"
     amount = int(p["amount"])
     cur = p["currency"]
@@ -449,7 +546,7 @@ def _apply_refs(
         docs.ids[d] + ("" if same else f" (written {w})")
         for d, w, same in zip(refs, written, as_id, strict=True)
     )
-    base = f"remittance names {names}"
+    base = f"remittance names {names}{note}"
     conf = REFERENCE
     if not all(as_id):
         conf -= WRITTEN_OTHERWISE
@@ -533,7 +630,7 @@ def _apply_refs(
             )
             return
     if amount > total:
-        _overpaid(p, open_refs, total, ref_cust, base + loose, conf, text, docs, policy, rows, firm)
+        _overpaid(p, open_refs, total, ref_cust, base, conf, text, docs, policy, rows, firm)
         return
     short = total - amount
     partial_words = says_partial(text) and not says_deduction(text)
@@ -627,9 +724,9 @@ def _overpaid(
             "auto",
             conf - BY_AMOUNT,
             f"{base}; the remittance was cut at {len(text.strip())} characters"
-            + (f" where {tail} starts {docs.ids[extra[0]]}" if tail else "")
-            + f": with the next invoices in due-date order, {_ids(docs, [d for d in extra if d not in notes])}, "
-            + words,
+            + (f" (its last number, {tail}..., starts {docs.ids[extra[0]]})" if tail else "")
+            + ": with the next invoices in due-date order, "
+            + f"{_ids(docs, [d for d in extra if d not in notes])}, {words}",
             rows,
             difference,
             why,
@@ -644,7 +741,7 @@ def _overpaid(
                     docs,
                     ref_cust,
                     difference,
-                    "auto" if rows[-1]["status"] == "auto" else "suggested",
+                    "on_account",
                     conf - BY_AMOUNT - 0.02,
                     f"overpayment of {format_amount(difference, cur)} left on account",
                 )
@@ -681,7 +778,8 @@ def _overpaid(
             ref_cust,
             "suggested",
             conf - 0.2,
-            f"{base}; {why} and {format_amount(excess, cur)} more was paid: which other invoices?",
+            f"{base}{'' if firm else LOOSE}; {why} and {format_amount(excess, cur)} more was "
+            "paid: which other invoices?",
             rows,
         )
         rows.append(
@@ -842,8 +940,10 @@ def _by_amount(
     policy: MatchPolicy,
     rows: list[Row],
     findings: list[Finding],
-) -> None:
-    """No reference: the customer is known, the amount must say which documents."""
+) -> bool:
+    """No reference: the customer is known, the amount must say which documents.
+    True when one document or one set of them fits (applied, or suggested when the
+    confidence is under the threshold); False when ambiguous or left on account."""
     amount = int(p["amount"])
     cur = p["currency"]
 
@@ -864,7 +964,7 @@ def _by_amount(
                 f'{how}; the payer says it is an advance ("{text.strip()[:40]}"): left on account',
             )
         )
-        return
+        return False
     all_open = docs.open_of(cust, cur)
     cands = all_open[docs.remaining[all_open] > 0]
     rem = docs.remaining[cands]
@@ -883,7 +983,7 @@ def _by_amount(
             "the customer's only document with that amount",
             rows,
         )
-        return
+        return True
     if len(equal) > 1:
         rows.append(
             _row(
@@ -900,7 +1000,7 @@ def _by_amount(
             )
         )
         _ambiguous(p, rows, findings)
-        return
+        return False
     net = int(docs.remaining[all_open].sum())
     if len(all_open) > 1 and amount == net:
         _settle(
@@ -913,7 +1013,7 @@ def _by_amount(
             f"no reference; {how}; amount equals the customer's whole open balance",
             rows,
         )
-        return
+        return True
     sets = _sum_candidates(cands, rem, amount, policy)
     if len(sets) == 1:
         block, run = sets[0]
@@ -929,7 +1029,29 @@ def _by_amount(
             f"({_ids(docs, block)}), the only combination that does",
             rows,
         )
-        return
+        return True
+    if not sets and len(cands) <= TWO_HOLES_MAX_DOCUMENTS:
+        # a run the payer broke twice (two invoices it did not pay: disputed, or
+        # settled by another payment), the only one
+        sets = [
+            ([int(cands[i]) for i in s], True)
+            for s in find_runs_two_holes(rem.tolist(), amount, policy.run_max_size)
+        ]
+        if len(sets) == 1:
+            block = sets[0][0]
+            _settle(
+                p,
+                block,
+                docs,
+                cust,
+                status,
+                conf - 0.01,
+                f"no reference; {how}; amount equals the sum of {len(block)} invoices in "
+                f"due-date order ({_ids(docs, block)}), two left out between them, the "
+                "only combination that does",
+                rows,
+            )
+            return True
     if len(sets) > 1:
         first, second = sets[0][0], sets[1][0]
         rows.append(
@@ -959,7 +1081,7 @@ def _by_amount(
                 )
             )
         _ambiguous(p, rows, findings)
-        return
+        return False
     # invoices net of an open credit note of the customer (consecutive invoices only)
     notes = [d for d in all_open.tolist() if docs.kind[d] == "credit_note"][:5]
     netted = []
@@ -979,7 +1101,7 @@ def _by_amount(
             f"note {docs.ids[block[-1]]}, the only combination that does",
             rows,
         )
-        return
+        return True
     # invoices less a known deduction (bank fee, discount, withholding)
     near = [] if _round(amount, cur) else _less_known_deduction(cands, rem, amount, cur, policy)
     if len(near) == 1:
@@ -1001,7 +1123,7 @@ def _by_amount(
             amount - int(docs.remaining[block].sum()),
             why,
         )
-        return
+        return True
     balance = int(rem.sum())
     reason = f"{how}; no reference and no open document fits {f(amount)}"
     if balance:
@@ -1018,6 +1140,46 @@ def _by_amount(
             reason + ": left on account",
         )
     )
+    return False
+
+
+def _shared_name(
+    p: Payment,
+    docs: Docs,
+    custs: Customers,
+    policy: MatchPolicy,
+    rows: list[Row],
+    findings: list[Finding],
+    in_remittance: bool = False,
+) -> bool:
+    """The payer name fits a few customers (shared, or the start of several names the
+    bank cut), or (``in_remittance``) a cut remittance ends in such a name: the one
+    whose open documents make the amount, when only one's do."""
+    if in_remittance:
+        shared, phrase = named_at_cut(str(p.get("remittance", "") or ""), custs)
+        said = f'the remittance, cut at "{phrase}",'
+    else:
+        shared = name_candidates(p, custs)
+        said = f'payer name "{p.get("payer_name", "")}"'
+    if not shared:
+        return False
+    fits = []
+    saved, docs.threshold = docs.threshold, 2.0  # a probe: nothing is applied
+    try:
+        for c in sorted(shared):
+            if _by_amount(p, c, "", 1.0, docs, policy, [], []):
+                fits.append(c)
+    finally:
+        docs.threshold = saved
+    if len(fits) != 1:
+        return False
+    others = ", ".join(c for c in sorted(shared) if c != fits[0])
+    how = (
+        f"{said} fits {len(shared)} customers; only {fits[0]} "
+        f"({custs.display.get(fits[0], fits[0])}) has open documents that make the amount, "
+        f"not {others}"
+    )
+    return _by_amount(p, fits[0], how, NAME_SHARED, docs, policy, rows, findings)
 
 
 def _sum_candidates(
@@ -1078,6 +1240,8 @@ def _unidentified(
     amount = int(p["amount"])
     cur = p["currency"]
     text = str(p.get("remittance", "") or "")
+    if _shared_name(p, docs, custs, policy, rows, findings, in_remittance=True):
+        return
     if text:
         cust, how, conf = named_in_remittance(text, custs, policy)
         if cust:
@@ -1109,6 +1273,29 @@ def _unidentified(
                 rows,
             )
             return
+        # the bank cut the text inside the number: its start and the amount
+        tail = cut_tail(text) or ""
+        if len(tail.lstrip("0")) >= 3:
+            start = tail.lstrip("0")
+            fits = [d for d in _global_amount(docs, cur, amount) if docs.core[d].startswith(start)]
+            if len(fits) == 1:
+                d = fits[0]
+                _settle(
+                    p,
+                    [d],
+                    docs,
+                    docs.cust[d],
+                    "auto",
+                    NUMBER_AND_AMOUNT,
+                    f"payer not identified; the remittance was cut at {len(text.strip())} "
+                    f"characters inside a number that starts {tail}: {docs.ids[d]} "
+                    f"({docs.cust[d]}) is the only open document whose number starts so "
+                    "and whose amount equals the payment",
+                    rows,
+                )
+                return
+    if _shared_name(p, docs, custs, policy, rows, findings):
+        return
     cands = _global_amount(docs, cur, amount)
     if len(cands) == 1:
         d = cands[0]

@@ -17,15 +17,16 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from cuadre.matching.index import Customers, name_key
+from cuadre.matching.index import CUT_NAME_LENGTH, Customers, name_key
 from cuadre.matching.policy import MatchPolicy
+from cuadre.matching.references import looks_cut
 from cuadre.text import compact, strip_accents
 
 ACCOUNT = 0.98
 TAX_ID = 0.97
 TAX_ID_IN_TEXT = 0.95
 NAME = 0.95
-NAME_CUT = 0.93
+NAME_CUT = 0.94
 NAME_IN_REMITTANCE = 0.93
 MIN_PREFIX = 12
 """A cut name must keep this many characters to name a customer by its start."""
@@ -55,17 +56,46 @@ def identify(
     name = name_key(raw)
     if not name:
         return "", "", 0.0
-    cid, how, conf = by_name(name, custs, policy)
+    cid, how, conf = by_name(name, custs, policy, cut=_maybe_cut(raw, name))
     if cid:
         return cid, how.format(name=f'payer name "{raw}"'), conf
     return "", "", 0.0
 
 
-def by_name(name: str, custs: Customers, policy: MatchPolicy) -> tuple[str, str, float]:
-    """A normalised name -> (customer, how with a ``{name}`` slot, confidence)."""
+MAX_SHARED = 12
+"""A payer name that fits more customers than this says too little to try each."""
+
+
+def name_candidates(payment: dict[str, Any], custs: Customers) -> set[str]:
+    """The customers a payer name fits when it fits several: a name they share, or the
+    start of their names (cut by the bank). Empty when it fits one, none or too many."""
+    raw = str(payment.get("payer_name", "") or "")
+    name = name_key(raw)
+    if not name:
+        return set()
+    exact = custs.by_name.get(name) or custs.by_squashed.get(name.replace(" ", ""))
+    found = set(exact or ())
+    if len(name) >= MIN_PREFIX and _maybe_cut(raw, name):
+        found |= custs.by_prefix(name, limit=MAX_SHARED + 1)
+    return found if 1 < len(found) <= MAX_SHARED else set()
+
+
+def _maybe_cut(raw: str, name: str) -> bool:
+    """The bank may have cut the name: it is as long as its field and ends in no legal
+    form (a name that ends in ``SA DE CV`` was written whole up to there)."""
+    return len(raw.strip()) >= CUT_NAME_LENGTH and compact(raw) == name.replace(" ", "")
+
+
+def by_name(
+    name: str, custs: Customers, policy: MatchPolicy, cut: bool = False
+) -> tuple[str, str, float]:
+    """A normalised name -> (customer, how with a ``{name}`` slot, confidence).
+
+    ``cut``: the bank may have cut the name, so it is also the start of every name
+    that begins with it (``... MEXICANA`` of ``... MEXICANA 2``)."""
     exact = custs.by_name.get(name) or custs.by_squashed.get(name.replace(" ", ""))
     if exact:
-        if len(exact) == 1:
+        if len(exact) == 1 and not (cut and custs.by_prefix(name + " ", limit=1)):
             return next(iter(exact)), "{name} is the customer", NAME
         return "", "", 0.0  # several customers share this name: not an identification
     if len(name) >= MIN_PREFIX:
@@ -130,3 +160,29 @@ def named_in_remittance(text: str, custs: Customers, policy: MatchPolicy) -> tup
                         NAME_IN_REMITTANCE,
                     )
     return "", "", 0.0
+
+
+def named_at_cut(text: str, custs: Customers) -> tuple[set[str], str]:
+    """(the customers, the phrase) when a cut remittance ends in a name that fits
+    several customers: ``PAGO POR CUENTA DE PLASTICOS ORIZABA DE`` may be Plásticos
+    Orizaba or Plásticos Orizaba del Golfo. Empty when the text is not cut there, or
+    the name fits one customer, none or too many."""
+    if not looks_cut(text, at_space=True):
+        return set(), ""
+    upper = " ".join(re.sub(r"[^A-Z0-9 ]", " ", strip_accents(text.upper())).split())
+    last = None
+    for m in _WORDS.finditer(upper):
+        last = m
+    if last is None or last.end() != len(upper):
+        return set(), ""
+    words = last.group(0).split()
+    for i in range(len(words) - 1):
+        bare = " ".join(words[i:])
+        key = name_key(bare)
+        if len(key) < MIN_PREFIX or " " not in key:
+            continue
+        # the name as written, or any name that goes on where the bank cut it
+        found = set(custs.by_name.get(key, ())) | custs.by_prefix(bare, limit=MAX_SHARED + 1)
+        if found:
+            return (found if 1 < len(found) <= MAX_SHARED else set()), bare
+    return set(), ""

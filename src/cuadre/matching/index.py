@@ -191,7 +191,7 @@ def name_key(name: str) -> str:
     if len(name.strip()) >= CUT_NAME_LENGTH:
         text = strip_cut_legal_form(text)
     words = text.split()
-    while len(words) > 1 and len(words[-1]) == 1:
+    while len(words) > 1 and len(words[-1]) == 1 and words[-1].isalpha():
         words.pop()
     return " ".join(words)
 
@@ -210,14 +210,15 @@ class Customers:
     names_of: dict[str, list[str]] = field(default_factory=dict)  # customer -> its name keys
     _fuzzy_cache: dict[str, Any] = field(default_factory=dict)
 
-    def by_prefix(self, prefix: str) -> set[str]:
-        """Customers whose name starts with ``prefix`` (bank fields cut names)."""
+    def by_prefix(self, prefix: str, limit: int = 2) -> set[str]:
+        """Customers whose name starts with ``prefix`` (bank fields cut names); the
+        search stops at ``limit`` of them."""
         i = bisect.bisect_left(self.sorted_names, (prefix, ""))
         found = set()
         while i < len(self.sorted_names) and self.sorted_names[i][0].startswith(prefix):
             found.add(self.sorted_names[i][1])
             i += 1
-            if len(found) > 1:
+            if len(found) >= limit:
                 break
         return found
 

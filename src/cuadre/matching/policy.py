@@ -46,6 +46,14 @@ class MatchPolicy(BaseModel):
     )
     subset_max_items: int = Field(18, ge=1, description="open documents searched for a sum")
     subset_max_size: int = Field(6, ge=1, description="documents in one payment without references")
+    retry_rounds: int = Field(
+        3,
+        ge=0,
+        description=(
+            "rounds in which payments without references that applied nothing are read "
+            "again, after the others took their invoices"
+        ),
+    )
     run_max_size: int = Field(
         12, ge=1, description="consecutive invoices (due-date order) one payment may settle"
     )

@@ -92,9 +92,12 @@ def ref_keys(letters: str, digits: str) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def looks_cut(text: str) -> bool:
-    """True when ``text`` is as long as a bank field it may have been cut at."""
-    return len(text.strip()) in CUT_LENGTHS
+def looks_cut(text: str, at_space: bool = False) -> bool:
+    """True when ``text`` is as long as a bank field it may have been cut at; with
+    ``at_space``, also one character shorter (cut at a space the export then trimmed:
+    for looking where the text ends, not for doubting what it says)."""
+    n = len(text.strip())
+    return n in CUT_LENGTHS or (at_space and n + 1 in CUT_LENGTHS)
 
 
 _TAIL = re.compile(r"(\d*)$")
@@ -102,12 +105,20 @@ _TAIL = re.compile(r"(\d*)$")
 
 def cut_tail(text: str) -> str | None:
     """Where a cut text stops: the digits it ends with (the start of the first number
-    the bank cut, ``"... F5361 F59"`` -> ``"59"``), ``""`` when it ends in letters
-    (``"... FACTURAS FA"``); None when the text does not look cut."""
-    if not looks_cut(text):
+    the bank cut, ``"... F5361 F59"`` -> ``"59"``), ``""`` when it ends in a series or
+    a joining word (``"... FACTURAS FA"``); None when the text does not look cut
+    inside a list."""
+    if not looks_cut(text, at_space=True):
         return None
-    m = _TAIL.search(strip_accents(text.strip().upper()))
-    return m.group(1) if m else ""
+    upper = strip_accents(text.strip().upper())
+    m = _TAIL.search(upper)
+    digits = m.group(1) if m else ""
+    if digits:
+        return digits
+    # ending in letters: cut inside a list only after a series or a joining word
+    # ("... FA", "... Y"), not after words ("... MENOS RETENCIONES")
+    last = upper.split()[-1] if upper.split() else ""
+    return "" if looks_cut(text) and len(last) <= 4 else None
 
 
 def says_partial(text: str) -> bool:

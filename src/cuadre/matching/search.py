@@ -71,6 +71,38 @@ def find_runs(
     return found
 
 
+def find_runs_two_holes(
+    amounts: list[int], target: int, max_len: int, limit: int = 2
+) -> list[list[int]]:
+    """Index sets of consecutive ``amounts`` that skip exactly two items inside the run
+    (two invoices the payer left out: disputed, or paid apart) and sum to ``target``;
+    at most ``limit``. Positive amounts; O(n * max_len^2) at worst, for the cases
+    :func:`find_runs` does not settle."""
+    n = len(amounts)
+    found: list[list[int]] = []
+    if n < 4 or target <= 0:
+        return found
+    prefix = [0] * (n + 1)
+    for i, v in enumerate(amounts):
+        prefix[i + 1] = prefix[i] + v
+    for a in range(n):
+        for b in range(a + 4, min(a + max_len + 2, n) + 1):  # exclusive end, 2 skipped
+            excess = prefix[b] - prefix[a] - target
+            if excess <= 0:
+                continue
+            seen: dict[int, int] = {}
+            for k in range(a + 1, b - 1):
+                other = seen.get(excess - amounts[k])
+                if other is not None:
+                    chosen = [x for x in range(a, b) if x not in (other, k)]
+                    if chosen not in found:
+                        found.append(chosen)
+                    if len(found) >= limit:
+                        return found
+                seen.setdefault(amounts[k], k)
+    return found
+
+
 _SMALL = 24
 """Up to this many amounts, plain Python beats numpy's per-call overhead (a customer
 has a handful of open invoices); the results and their order are the same."""
