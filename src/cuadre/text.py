@@ -43,18 +43,26 @@ def _legal_tokens() -> frozenset[str]:
     return frozenset(tok for form in legal_forms() for tok in form.split() if len(tok) <= 5)
 
 
+@lru_cache(maxsize=1)
+def _cut_forms() -> tuple[frozenset[str], int]:
+    """Every start of a legal form a bank field may leave (two characters or more, not
+    ending in a space), and the longest."""
+    starts = {form[:j] for form in legal_forms() for j in range(2, len(form)) if form[j - 1] != " "}
+    return frozenset(starts), max(map(len, starts), default=0)
+
+
 def strip_cut_legal_form(text: str) -> str:
     """A normalised name whose legal form a bank field cut short, without it:
     ``AGENCIA DE ADUANAS RISARALDA LIMITA`` -> ``AGENCIA DE ADUANAS RISARALDA``,
     ``... SOCIEDAD ANONIMA DE CAP`` -> ``...``. The kept part must be at least two
     characters and end inside a word of the form; call it only for names long enough
     to have been cut."""
-    for form in legal_forms():
-        for j in range(len(form) - 1, 1, -1):
-            if form[j - 1] == " ":
-                continue
-            if text.endswith(" " + form[:j]):
-                return normalize_name(text[: -j - 1])
+    starts, longest = _cut_forms()
+    at = text.find(" ", max(len(text) - longest - 1, 0))
+    while at != -1:
+        if text[at + 1 :] in starts:
+            return normalize_name(text[:at])
+        at = text.find(" ", at + 1)
     return text
 
 

@@ -85,11 +85,15 @@ def find_runs_two_holes(
     prefix = [0] * (n + 1)
     for i, v in enumerate(amounts):
         prefix[i + 1] = prefix[i] + v
+    top = sorted(amounts)[-2:]
+    most = top[0] + top[1]  # no two items skip more than this
     for a in range(n):
         for b in range(a + 4, min(a + max_len + 2, n) + 1):  # exclusive end, 2 skipped
             excess = prefix[b] - prefix[a] - target
             if excess <= 0:
                 continue
+            if excess > most:
+                break  # longer windows only skip more
             seen: dict[int, int] = {}
             for k in range(a + 1, b - 1):
                 other = seen.get(excess - amounts[k])
