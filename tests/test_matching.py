@@ -590,3 +590,30 @@ def test_a_cut_remittance_that_ends_in_a_name_several_customers_start_with() -> 
     a = one({"amount": 219275, "payer_name": "CORPORATIVO X SA", "remittance": text}, oi, cust)
     assert a[["document_id", "customer_id", "status"]].values.tolist() == [["F-2", "K2", "auto"]]
     assert 'cut at "PLASTICOS ORIZABA DE", fits 2 customers; only K2' in a["reason"].iloc[0]
+
+
+ABBR = customers(
+    [
+        {"customer_id": "A1", "customer_name": "Distribuidora Ñandú S.A. de C.V."},
+        {"customer_id": "A2", "customer_name": "Distribuciones Ñandú S.A."},
+        {"customer_id": "A3", "customer_name": "Grupo Constructor Hermanos Pérez S.A."},
+        {"customer_id": "A4", "customer_name": "Laboratorios Internacionales del Norte S.A."},
+    ]
+)
+
+
+def test_payer_names_with_abbreviated_words() -> None:
+    oi = open_items(
+        [
+            {"customer_id": "A3", "document_id": "F-31", "amount_open": 313100},
+            {"customer_id": "A4", "document_id": "F-41", "amount_open": 414100},
+        ]
+    )
+    a = one({"amount": 313100, "payer_name": "GPO CONSTRUCTOR HNOS PEREZ"}, oi, ABBR)
+    assert a[["document_id", "customer_id", "status"]].values.tolist() == [["F-31", "A3", "auto"]]
+    assert "with words abbreviated" in a["reason"].iloc[0]
+    b = one({"amount": 414100, "payer_name": "LAB INTL DEL NTE SA"}, oi, ABBR)
+    assert b[["document_id", "customer_id", "status"]].values.tolist() == [["F-41", "A4", "auto"]]
+    # DIST is Distribuidora or Distribuciones: no identification
+    c = one({"amount": 99, "payer_name": "DIST NANDU SA DE CV"}, oi, ABBR)
+    assert c["customer_id"].tolist() == [""]

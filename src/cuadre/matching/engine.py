@@ -1259,8 +1259,27 @@ def _unidentified(
             )
             if docs.cur[d] == cur and docs.remaining[d] == amount
         }
+        why = ""
+        if len(hits) == 1:
+            why = (
+                "the remittance writes the number (or PO) of {doc} and the amount equals it exactly"
+            )
+        else:
+            # the bank cut the text inside the number: its start and the amount
+            tail = cut_tail(text) or ""
+            start = tail.lstrip("0")
+            if len(start) >= 3:
+                hits = {
+                    d for d in _global_amount(docs, cur, amount) if docs.core[d].startswith(start)
+                }
+                why = (
+                    f"the remittance was cut at {len(text.strip())} characters inside a number "
+                    f"that starts {tail}: {{doc}} is the only open document whose number starts "
+                    "so and whose amount equals the payment"
+                )
         if len(hits) == 1:
             d = hits.pop()
+            doc = f"{docs.ids[d]} ({docs.cust[d]})"
             _settle(
                 p,
                 [d],
@@ -1268,32 +1287,10 @@ def _unidentified(
                 docs.cust[d],
                 "auto",
                 NUMBER_AND_AMOUNT,
-                f"payer not identified; the remittance writes the number (or PO) of "
-                f"{docs.ids[d]} ({docs.cust[d]}) and the amount equals it exactly",
+                "payer not identified; " + why.format(doc=doc),
                 rows,
             )
             return
-        # the bank cut the text inside the number: its start and the amount
-        tail = cut_tail(text) or ""
-        if len(tail.lstrip("0")) >= 3:
-            start = tail.lstrip("0")
-            fits = [d for d in _global_amount(docs, cur, amount) if docs.core[d].startswith(start)]
-            if len(fits) == 1:
-                d = fits[0]
-                _settle(
-                    p,
-                    [d],
-                    docs,
-                    docs.cust[d],
-                    "auto",
-                    NUMBER_AND_AMOUNT,
-                    f"payer not identified; the remittance was cut at {len(text.strip())} "
-                    f"characters inside a number that starts {tail}: {docs.ids[d]} "
-                    f"({docs.cust[d]}) is the only open document whose number starts so "
-                    "and whose amount equals the payment",
-                    rows,
-                )
-                return
     if _shared_name(p, docs, custs, policy, rows, findings):
         return
     cands = _global_amount(docs, cur, amount)

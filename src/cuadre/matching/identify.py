@@ -27,6 +27,7 @@ TAX_ID = 0.97
 TAX_ID_IN_TEXT = 0.95
 NAME = 0.95
 NAME_CUT = 0.94
+NAME_ABBREVIATED = 0.94
 NAME_IN_REMITTANCE = 0.93
 MIN_PREFIX = 12
 """A cut name must keep this many characters to name a customer by its start."""
@@ -103,11 +104,65 @@ def by_name(
         if len(prefixed) == 1:
             cid = prefixed.pop()
             return cid, f"{{name}} is the start of {_braced(custs.display.get(cid, cid))}", NAME_CUT
+        if prefixed:
+            return "", "", 0.0  # the start of several names: the amount may tell which
     cached = custs._fuzzy_cache.get(name)
     if cached is None:
-        cached = _fuzzy(name, custs, policy)
+        cached = _abbreviation(name, custs) or _fuzzy(name, custs, policy)
         custs._fuzzy_cache[name] = cached
     return cached
+
+
+_FUNCTION_WORDS = frozenset({"DE", "DEL", "LA", "LAS", "LOS", "EL", "Y", "E", "THE", "OF", "AND"})
+MAX_ABBREVIATION_SHORTLIST = 400
+
+
+def abbreviates(short: str, full: str) -> bool:
+    """``short`` is ``full`` or an abbreviation of it: same first letter, its letters in
+    order (``DIST`` DISTRIBUIDORA, ``GPO`` GRUPO, ``HNOS`` HERMANOS, ``INTL``
+    INTERNACIONAL, ``CIA`` COMPANIA, ``NTE`` NORTE)."""
+    if short == full:
+        return True
+    if len(short) < 2 or len(short) >= len(full) or short[0] != full[0]:
+        return False
+    rest = iter(full)
+    return all(ch in rest for ch in short)
+
+
+def _abbreviation(name: str, custs: Customers) -> tuple[str, str, float] | None:
+    """The one customer whose name the payer wrote with abbreviated words, word for
+    word (articles and prepositions aside); looked for among the names with the same
+    initials."""
+    words = [w for w in name.split() if w not in _FUNCTION_WORDS]
+    if len(words) < 2:
+        return None
+    if not custs.initials:
+        for i, n in enumerate(custs.names):
+            key = "".join(w[0] for w in n.split() if w not in _FUNCTION_WORDS)
+            custs.initials.setdefault(key, []).append(i)
+    shortlist = custs.initials.get("".join(w[0] for w in words), [])
+    if len(shortlist) > MAX_ABBREVIATION_SHORTLIST:
+        lists = [custs.token_postings[w] for w in words if w in custs.token_postings]
+        shortlist = min(lists, key=len) if lists else []
+    if not shortlist or len(shortlist) > MAX_ABBREVIATION_SHORTLIST:
+        return None
+    found: set[str] = set()
+    for i in shortlist:
+        full = [w for w in custs.names[i].split() if w not in _FUNCTION_WORDS]
+        if len(full) == len(words) and all(
+            abbreviates(a, b) for a, b in zip(words, full, strict=True)
+        ):
+            found |= custs.by_name[custs.names[i]]
+            if len(found) > 1:
+                return None
+    if len(found) != 1:
+        return None
+    cid = found.pop()
+    return (
+        cid,
+        f"{{name}} is {_braced(custs.display.get(cid, cid))} with words abbreviated",
+        NAME_ABBREVIATED,
+    )
 
 
 def _braced(text: str) -> str:

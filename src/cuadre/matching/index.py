@@ -208,6 +208,7 @@ class Customers:
     sorted_names: list[tuple[str, str]]
     token_postings: dict[str, list[int]]
     names_of: dict[str, list[str]] = field(default_factory=dict)  # customer -> its name keys
+    initials: dict[str, list[int]] = field(default_factory=dict)  # built when first needed
     _fuzzy_cache: dict[str, Any] = field(default_factory=dict)
 
     def by_prefix(self, prefix: str, limit: int = 2) -> set[str]:
