@@ -617,3 +617,12 @@ def test_payer_names_with_abbreviated_words() -> None:
     # DIST is Distribuidora or Distribuciones: no identification
     c = one({"amount": 99, "payer_name": "DIST NANDU SA DE CV"}, oi, ABBR)
     assert c["customer_id"].tolist() == [""]
+
+
+def test_an_advance_quoting_a_po_number_another_customer_uses_goes_on_account() -> None:
+    pay = {"amount": 50000, "payer_account": "77373303626", "remittance": "ANTICIPO OC-7988"}
+    a = twin(pay)
+    assert a[["document_id", "customer_id", "status"]].values.tolist() == [["", "P1", "on_account"]]
+    # nor is part of another customer's invoice paid by a bare number: the payer's money
+    b = twin({**pay, "remittance": "PAGO FACT 210002"})
+    assert b[["document_id", "customer_id", "status"]].values.tolist() == [["", "P1", "on_account"]]

@@ -447,6 +447,12 @@ def _by_references(
     refs, written, weak, cust = r.refs, r.written, r.weak, r.cust
     ref_custs = {docs.cust[d] for d in refs}
     note = ""
+    # an advance quotes the number of an order not yet invoiced: documents of others
+    # that share the number are not what it pays
+    advance = says_advance(str(p.get("remittance", "") or ""))
+    if advance and cust and cust not in ref_custs:
+        _by_amount(p, cust, r.how, r.id_conf, docs, policy, rows, findings)
+        return
     if cust and len(ref_custs) > 1 and cust in ref_custs:
         keep = [
             (d, w, k) for d, w, k in zip(refs, written, weak, strict=True) if docs.cust[d] == cust
@@ -493,7 +499,7 @@ def _by_references(
     # named nothing mean the list we read is incomplete
     loose = all(weak) and cust != ref_cust
     firm = not loose and r.unread == 0
-    if loose and cust and not _exact_fit(p, refs, docs, policy):
+    if (loose or advance) and cust and not _exact_fit(p, refs, docs, policy):
         _by_amount(p, cust, r.how, r.id_conf, docs, policy, rows, findings)
         return
     _apply_refs(p, refs, written, ref_cust, cust, r.how, docs, policy, rows, firm, note)
@@ -662,7 +668,16 @@ def _apply_refs(
         )
         return
     # partial payment: oldest due first (a cut remittance may name more: review then)
-    status = "auto" if len(open_refs) == 1 and not looks_cut(text) and firm else "suggested"
+    # (another party paying part of a customer's invoice, or an advance, is for review)
+    status = (
+        "auto"
+        if len(open_refs) == 1
+        and not looks_cut(text)
+        and firm
+        and cust in ("", ref_cust)
+        and not says_advance(text)
+        else "suggested"
+    )
     left = amount
     for d in open_refs:
         if left <= 0:
