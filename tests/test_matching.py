@@ -626,3 +626,17 @@ def test_an_advance_quoting_a_po_number_another_customer_uses_goes_on_account() 
     # nor is part of another customer's invoice paid by a bare number: the payer's money
     b = twin({**pay, "remittance": "PAGO FACT 210002"})
     assert b[["document_id", "customer_id", "status"]].values.tolist() == [["", "P1", "on_account"]]
+
+
+def test_a_mistyped_number_tells_identical_amounts_apart() -> None:
+    oi = _own([(f"F-{n}", f"2026-0{k + 1}-15", 1214520) for k, n in enumerate([5604, 6756, 9153])])
+    acc = "012180001234567897"
+    a = one({"amount": 1214520, "payer_account": acc, "remittance": "Factura No. 915"}, oi=oi)
+    assert a[["document_id", "status"]].values.tolist() == [["F-9153", "auto"]]
+    assert "915 is F-9153 mistyped" in a["reason"].iloc[0]
+    # a number one keystroke from two of them says nothing
+    b = one(
+        {"amount": 1214520, "payer_account": acc, "remittance": "FACT 6753"},
+        oi=_own([("F-6756", "2026-01-15", 1214520), ("F-6758", "2026-02-15", 1214520)]),
+    )
+    assert set(b["status"]) == {"suggested"}

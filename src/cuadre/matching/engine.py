@@ -39,6 +39,7 @@ from cuadre.matching.references import (
     PO_WORDS,
     cut_tail,
     looks_cut,
+    one_edit,
     ref_keys,
     says_advance,
     says_deduction,
@@ -1000,6 +1001,28 @@ def _by_amount(
         )
         return True
     if len(equal) > 1:
+        # a number in the text one keystroke from one of them (and from no other)
+        written = {
+            digits.lstrip("0")
+            for _, letters, digits in tokens(text)
+            if letters not in BANK_WORDS and len(digits.lstrip("0")) >= 3
+        }
+        near = [d for d in equal if any(one_edit(w, docs.core[d]) for w in written)]
+        if len(near) == 1:
+            typed = next(w for w in written if one_edit(w, docs.core[near[0]]))
+            _settle(
+                p,
+                near,
+                docs,
+                cust,
+                status,
+                conf - 0.01,
+                f"no reference; {how}; {len(equal)} open documents have this amount, and "
+                f"the remittance's {typed} is {docs.ids[near[0]]} mistyped (one digit), "
+                "the only one of them it can be",
+                rows,
+            )
+            return True
         rows.append(
             _row(
                 p,
