@@ -197,10 +197,8 @@ def _read(
 ) -> _Read:
     cust, how, id_conf = identify(p, custs, policy)
     cur = p["currency"]
-    refs, written, weak, unread = read_refs(
-        str(p.get("remittance", "") or ""), docs, cur, cust, int(p["amount"])
-    )
     text = str(p.get("remittance", "") or "")
+    refs, written, weak, unread = read_refs(text, docs, cur, cust, int(p["amount"]))
     tail = cut_tail(text)
     if unread and tail and len(tail.lstrip("0")) >= 4:
         # the number the bank cut names nothing as it stands: not a sign of a list we
@@ -744,12 +742,10 @@ def _overpaid(
             + ": with the next invoices in due-date order, "
             + f"{_ids(docs, [d for d in extra if d not in notes])}, {words}",
             rows,
-            difference,
-            why,
+            min(difference, 0),  # short: the difference; over: on account, below
+            why if difference < 0 else "",
         )
         if difference > 0:
-            rows[-1]["difference"] = 0
-            rows[-1]["difference_reason"] = ""
             rows.append(
                 _row(
                     p,
@@ -877,10 +873,8 @@ def _continuation(
         if gap == 0:
             fits.setdefault((0, distance), {})[tuple(run)] = (0, "the amount is equal", "")
         elif gap < 0:
-            explained = explain_shortfall(-gap, named_amounts + amounts, cur, policy)
-            if explained is not None and explained[1] in SPECIFIC_KINDS:
-                if explained[1] == "bank fee" and gap % 10 ** exponent(cur):
-                    return  # banks charge whole fees
+            explained = _specific(-gap, named_amounts + amounts, cur, policy)
+            if explained is not None:
                 fits.setdefault((1, distance), {})[tuple(run)] = (
                     gap,
                     f"less {explained[0]}",
@@ -1181,24 +1175,18 @@ def _by_amount(
     return False
 
 
-def _shared_name(
+def _one_that_fits(
     p: Payment,
+    shared: set[str],
+    said: str,
     docs: Docs,
     custs: Customers,
     policy: MatchPolicy,
     rows: list[Row],
     findings: list[Finding],
-    in_remittance: bool = False,
 ) -> bool:
-    """The payer name fits a few customers (shared, or the start of several names the
-    bank cut), or (``in_remittance``) a cut remittance ends in such a name: the one
-    whose open documents make the amount, when only one's do."""
-    if in_remittance:
-        shared, phrase = named_at_cut(str(p.get("remittance", "") or ""), custs)
-        said = f'the remittance, cut at "{phrase}",'
-    else:
-        shared = name_candidates(p, custs)
-        said = f'payer name "{p.get("payer_name", "")}"'
+    """``said`` (a payer name, the end of a cut remittance) fits the few customers in
+    ``shared``: the one whose open documents make the amount, when only one's do."""
     if not shared:
         return False
     fits = []
@@ -1234,6 +1222,20 @@ def _sum_candidates(
     return [(list(k), v) for k, v in found.items()]
 
 
+def _specific(
+    short: int, doc_amounts: list[int], cur: str, policy: MatchPolicy
+) -> tuple[str, str] | None:
+    """:func:`explain_shortfall` when a specific rule (bank fee, early-payment discount,
+    withholding) explains ``short``, with nothing written to confirm it: banks charge
+    whole fees (15.00, 25.00), so 3.35 short is something else."""
+    explained = explain_shortfall(short, doc_amounts, cur, policy)
+    if explained is None or explained[1] not in SPECIFIC_KINDS:
+        return None
+    if explained[1] == "bank fee" and short % 10 ** exponent(cur):
+        return None
+    return explained
+
+
 def _less_known_deduction(
     cands: np.ndarray, rem: np.ndarray, amount: int, cur: str, policy: MatchPolicy
 ) -> list[tuple[list[int], str, str]]:
@@ -1253,11 +1255,9 @@ def _less_known_deduction(
     found: list[tuple[list[int], str, str]] = []
     for i, k in zip(*np.nonzero(hit), strict=True):
         i, j = int(i), int(ends[i, k])
-        explained = explain_shortfall(int(short[i, k]), rem[i:j].tolist(), cur, policy)
-        if explained is None or explained[1] not in SPECIFIC_KINDS:
+        explained = _specific(int(short[i, k]), rem[i:j].tolist(), cur, policy)
+        if explained is None:
             continue
-        if explained[1] == "bank fee" and int(short[i, k]) % 10 ** exponent(cur):
-            continue  # banks charge whole fees (15.00, 25.00): 3.35 short is something else
         found.append(([int(c) for c in cands[i:j]], *explained))
         if len(found) > 1:
             return found
@@ -1278,7 +1278,9 @@ def _unidentified(
     amount = int(p["amount"])
     cur = p["currency"]
     text = str(p.get("remittance", "") or "")
-    if _shared_name(p, docs, custs, policy, rows, findings, in_remittance=True):
+    shared, phrase = named_at_cut(text, custs)
+    said = f'the remittance, cut at "{phrase}",'
+    if _one_that_fits(p, shared, said, docs, custs, policy, rows, findings):
         return
     if text:
         cust, how, conf = named_in_remittance(text, custs, policy)
@@ -1329,7 +1331,8 @@ def _unidentified(
                 rows,
             )
             return
-    if _shared_name(p, docs, custs, policy, rows, findings):
+    said = f'payer name "{p.get("payer_name", "")}"'
+    if _one_that_fits(p, name_candidates(p, custs), said, docs, custs, policy, rows, findings):
         return
     cands = _global_amount(docs, cur, amount)
     if len(cands) == 1:

@@ -74,8 +74,7 @@ def name_candidates(payment: dict[str, Any], custs: Customers) -> set[str]:
     name = name_key(raw)
     if not name:
         return set()
-    exact = custs.by_name.get(name) or custs.by_squashed.get(name.replace(" ", ""))
-    found = set(exact or ())
+    found = set(custs.exact(name))
     if len(name) >= MIN_PREFIX and _maybe_cut(raw, name):
         found |= custs.by_prefix(name, limit=MAX_SHARED + 1)
     return found if 1 < len(found) <= MAX_SHARED else set()
@@ -94,7 +93,7 @@ def by_name(
 
     ``cut``: the bank may have cut the name, so it is also the start of every name
     that begins with it (``... MEXICANA`` of ``... MEXICANA 2``)."""
-    exact = custs.by_name.get(name) or custs.by_squashed.get(name.replace(" ", ""))
+    exact = custs.exact(name)
     if exact:
         if len(exact) == 1 and not (cut and custs.by_prefix(name + " ", limit=1)):
             return next(iter(exact)), "{name} is the customer", NAME
@@ -192,10 +191,15 @@ def _fuzzy(name: str, custs: Customers, policy: MatchPolicy) -> tuple[str, str, 
     return top, f"{{name}} ~ {shown} ({score:.0f}%)", 0.80 + 0.1 * (score - 90) / 10
 
 
+def _upper_words(text: str) -> str:
+    """Upper case, no accents, letters and digits only, single spaces."""
+    return " ".join(re.sub(r"[^A-Z0-9 ]", " ", strip_accents(text.upper())).split())
+
+
 def named_in_remittance(text: str, custs: Customers, policy: MatchPolicy) -> tuple[str, str, float]:
     """A customer whose name (or its start, when the bank cut it) is written in the
     remittance: a third party paying on the customer's behalf says whom it pays for."""
-    upper = " ".join(re.sub(r"[^A-Z0-9 ]", " ", strip_accents(text.upper())).split())
+    upper = _upper_words(text)
     for m in _WORDS.finditer(upper):
         words = m.group(0).split()
         for i in range(len(words) - 1):
@@ -224,7 +228,7 @@ def named_at_cut(text: str, custs: Customers) -> tuple[set[str], str]:
     the name fits one customer, none or too many."""
     if not looks_cut(text, at_space=True):
         return set(), ""
-    upper = " ".join(re.sub(r"[^A-Z0-9 ]", " ", strip_accents(text.upper())).split())
+    upper = _upper_words(text)
     last = None
     for m in _WORDS.finditer(upper):
         last = m

@@ -211,6 +211,10 @@ class Customers:
     initials: dict[str, list[int]] = field(default_factory=dict)  # built when first needed
     _fuzzy_cache: dict[str, Any] = field(default_factory=dict)
 
+    def exact(self, name: str) -> set[str]:
+        """Customers with exactly this name key (spaces aside: O'MALLEY = OMALLEY)."""
+        return self.by_name.get(name) or self.by_squashed.get(name.replace(" ", ""), set())
+
     def by_prefix(self, prefix: str, limit: int = 2) -> set[str]:
         """Customers whose name starts with ``prefix`` (bank fields cut names); the
         search stops at ``limit`` of them."""

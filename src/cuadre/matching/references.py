@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+from rapidfuzz.distance import OSA
 
 from cuadre.text import compact, strip_accents
 
@@ -102,21 +103,9 @@ def looks_cut(text: str, at_space: bool = False) -> bool:
 
 def one_edit(written: str, number: str) -> bool:
     """``written`` is ``number`` with one digit wrong, two neighbours swapped, or one
-    digit missing or extra (``780`` for 7580, ``101865`` for 101856)."""
-    if written == number or abs(len(written) - len(number)) > 1:
-        return False
-    if len(written) == len(number):
-        diff = [i for i, (a, b) in enumerate(zip(written, number, strict=True)) if a != b]
-        if len(diff) == 1:
-            return True
-        return (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and written[diff[0]] == number[diff[1]]
-            and written[diff[1]] == number[diff[0]]
-        )
-    short, long_ = sorted((written, number), key=len)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+    digit missing or extra (``780`` for 7580, ``101865`` for 101856): an optimal
+    string alignment distance of exactly one."""
+    return OSA.distance(written, number, score_cutoff=1) == 1
 
 
 _TAIL = re.compile(r"(\d*)$")
